@@ -12,8 +12,8 @@ export const HOUR = 60 * MINUTE;
 const UNITS: Record<string, number> = {
 	ns: NANOSECOND,
 	us: MICROSECOND,
-	"µs": MICROSECOND,
-	"μs": MICROSECOND,
+	µs: MICROSECOND,
+	μs: MICROSECOND,
 	ms: MILLISECOND,
 	s: SECOND,
 	m: MINUTE,
@@ -41,7 +41,8 @@ export function parseDuration(input: string): number {
 		const [whole, intPart, fracPart, unitName] = m as unknown as [string, string, string | undefined, string];
 		if (intPart === "" && (fracPart === undefined || fracPart === "")) fail();
 		const unit = UNITS[unitName];
-		if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(input)}`);
+		if (unit === undefined)
+			throw new Error(`time: unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(input)}`);
 		let v = Number(intPart || "0") * unit;
 		if (fracPart) v += Math.round(Number(`0.${fracPart}`) * unit);
 		total += v;

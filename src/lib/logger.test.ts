@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatHuman, LogHub, Logger, parseLogLevel } from "./logger.ts";
+import { formatHuman, Logger, LogHub, parseLogLevel } from "./logger.ts";
 
 test("human format matches hclog's layout", () => {
 	const line = formatHuman({
@@ -18,12 +18,16 @@ test("sinks each get records at their own level and format", () => {
 	const info: string[] = [];
 	const debugJson: string[] = [];
 	hub.addSink({ level: "info", json: false, write: (l) => info.push(l) });
-	const remove = hub.addSink({ level: "debug", json: true, write: (l) => debugJson.push(l) });
+	const remove = hub.addSink({
+		level: "debug",
+		json: true,
+		write: (l) => debugJson.push(l),
+	});
 	const log = new Logger(hub, "agent").named("http");
 	log.debug("dbg");
 	log.info("hello", { n: 1 });
 	assert.equal(info.length, 1);
-	assert.match(info[0] ?? "", /\[INFO\]  agent\.http: hello: n=1/);
+	assert.match(info[0] ?? "", /\[INFO\] {2}agent\.http: hello: n=1/);
 	assert.equal(debugJson.length, 2);
 	assert.equal(JSON.parse(debugJson[0] ?? "")["@module"], "agent.http");
 	remove();

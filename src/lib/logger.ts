@@ -4,7 +4,14 @@
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "off";
 
-const ORDER: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, off: 5 };
+const ORDER: Record<LogLevel, number> = {
+	trace: 0,
+	debug: 1,
+	info: 2,
+	warn: 3,
+	error: 4,
+	off: 5,
+};
 const TAG: Record<Exclude<LogLevel, "off">, string> = {
 	trace: "[TRACE]",
 	debug: "[DEBUG]",
@@ -121,7 +128,13 @@ export class Logger {
 
 	log(level: Exclude<LogLevel, "off">, message: string, fields: Record<string, unknown> = {}): void {
 		if (!this.hub.enabled(level)) return;
-		this.hub.emit({ time: new Date(), level, name: this.name, message, fields });
+		this.hub.emit({
+			time: new Date(),
+			level,
+			name: this.name,
+			message,
+			fields,
+		});
 	}
 
 	trace(m: string, f?: Record<string, unknown>): void {

@@ -1,0 +1,164 @@
+// The agent: one process holding a server and/or a client, the HTTP API in front of them, and the
+// listeners on the RPC and Serf ports. It wires layers together and owns start/stop order.
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { mkdirSync } from "node:fs";
+import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import { join } from "node:path";
+import { Logger, type LogHub } from "../lib/logger.ts";
+import { MetricsRegistry } from "../lib/metrics.ts";
+import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
+import { Server } from "../server/server.ts";
+import type { AgentConfig } from "./config/types.ts";
+import { HttpServer } from "./http/httpServer.ts";
+import type { AgentHandle, ClientHandle } from "./http/routes/context.ts";
+import { buildRouter } from "./http/routes/index.ts";
+
+export interface AgentOptions {
+	config: AgentConfig;
+	hub: LogHub;
+}
+
+function splitHostPort(addr: string): { host: string; port: number } {
+	const i = addr.lastIndexOf(":");
+	return { host: addr.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(addr.slice(i + 1)) };
+}
+
+export class Agent implements AgentHandle {
+	readonly config: AgentConfig;
+	readonly logger: Logger;
+	readonly metrics: MetricsRegistry;
+	server: Server | undefined;
+	client: ClientHandle | undefined;
+	private readonly https: HttpServer[] = [];
+	private rpcListener: TcpServer | undefined;
+	private serfListeners: (TcpServer | UdpSocket)[] = [];
+	private stopRuntimeMetrics: (() => void) | undefined;
+
+	constructor(opts: AgentOptions) {
+		this.config = opts.config;
+		this.logger = new Logger(opts.hub, "agent");
+		this.metrics = new MetricsRegistry({
+			interval: opts.config.telemetry.inMemoryCollectionInterval / 1e6,
+			retain: opts.config.telemetry.inMemoryRetentionPeriod / 1e6,
+			defaultLabels: opts.config.telemetry.disableHostname ? {} : { host: opts.config.nodeName },
+		});
+	}
+
+	get region(): string {
+		return this.config.region;
+	}
+	get prometheusMetrics(): boolean {
+		return this.config.telemetry.prometheusMetrics;
+	}
+	get enableDebug(): boolean {
+		return this.config.enableDebug;
+	}
+
+	/** The RPC address other agents should use for this one ("ip:port"). */
+	rpcAdvertise(): string {
+		return this.config.advertise.rpc || this.config.normalizedAddrs.rpc;
+	}
+
+	async start(): Promise<void> {
+		const c = this.config;
+		this.stopRuntimeMetrics = startRuntimeMetrics(this.metrics, c.telemetry.collectionInterval / 1e6);
+		if (c.server.enabled) {
+			const dataDir = c.dataDir ? join(c.dataDir, "server") : undefined;
+			if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+			this.server = new Server({
+				region: c.region,
+				datacenter: c.datacenter,
+				nodeName: c.nodeName,
+				dataDir,
+				bootstrapExpect: Math.max(1, c.server.bootstrapExpect),
+				rpcAdvertise: this.rpcAdvertise(),
+				logger: this.logger.hub ? new Logger(this.logger.hub) : this.logger,
+				snapshotThreshold: c.server.raftSnapshotThreshold,
+				trailingLogs: c.server.raftTrailingLogs,
+			});
+			await this.server.start();
+		}
+		if (c.client.enabled) {
+			// The client's server list: configured servers, else this agent's own server. Node
+			// registration and the rest of the client arrive with the client issue.
+			const own = this.server ? [this.rpcAdvertise()] : [];
+			const servers = c.client.servers.length > 0 ? [...c.client.servers] : own;
+			this.client = { servers: () => servers };
+		}
+		await this.listenRpcAndSerf();
+		const router = buildRouter(this);
+		for (const addr of c.normalizedAddrs.http) {
+			const { host, port } = splitHostPort(addr);
+			const http = new HttpServer({
+				host,
+				port,
+				router,
+				logger: this.logger,
+				responseHeaders: c.httpApiResponseHeaders,
+				maxConnsPerClient: c.limits.httpMaxConnsPerClient,
+			});
+			const a = await http.listen();
+			this.https.push(http);
+			this.logger.info("http: listening", { address: `${a.address}:${a.port}` });
+		}
+	}
+
+	/**
+	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. The protocols
+	 * behind them (agent RPC, gossip membership) are built by later issues; until then a connection
+	 * is accepted and closed and UDP packets are dropped.
+	 */
+	private async listenRpcAndSerf(): Promise<void> {
+		const c = this.config;
+		const rpc = splitHostPort(c.normalizedAddrs.rpc);
+		this.rpcListener = await listenTcp(rpc.host, rpc.port);
+		if (c.server.enabled) {
+			const serf = splitHostPort(c.normalizedAddrs.serf);
+			this.serfListeners.push(await listenTcp(serf.host, serf.port));
+			this.serfListeners.push(await listenUdp(serf.host, serf.port));
+		}
+	}
+
+	/** Addresses the HTTP API actually listens on (ports resolved when 0 was asked). */
+	httpAddresses(): string[] {
+		return this.https.map((h) => {
+			const a = h.address();
+			return `${a.address}:${a.port}`;
+		});
+	}
+
+	async shutdown(): Promise<void> {
+		this.logger.info("requesting shutdown");
+		this.stopRuntimeMetrics?.();
+		// Stop the server first: its shutdown signal ends long-polls, so HTTP can close promptly.
+		const serverDone = this.server?.shutdown();
+		await Promise.all(this.https.map((h) => h.close()));
+		await serverDone;
+		this.rpcListener?.close();
+		for (const l of this.serfListeners) l.close();
+		this.logger.info("shutdown complete");
+	}
+}
+
+function listenTcp(host: string, port: number): Promise<TcpServer> {
+	return new Promise((resolve, reject) => {
+		const srv = createTcpServer((sock) => sock.destroy());
+		srv.once("error", reject);
+		srv.listen(port, host, () => {
+			srv.off("error", reject);
+			resolve(srv);
+		});
+	});
+}
+
+function listenUdp(host: string, port: number): Promise<UdpSocket> {
+	return new Promise((resolve, reject) => {
+		const sock = createSocket(host.includes(":") ? "udp6" : "udp4");
+		sock.once("error", reject);
+		sock.bind(port, host, () => {
+			sock.off("error", reject);
+			sock.on("message", () => {});
+			resolve(sock);
+		});
+	});
+}

@@ -1,0 +1,56 @@
+// The minimal agent endpoints of the foundation: /v1/agent/health. The rest of the agent API
+// (self, members, monitor, ...) is its own issue.
+import { byMethod } from "../methods.ts";
+import { parseQueryOptions } from "../query.ts";
+import { RawResponse, type Route } from "../types.ts";
+import type { AgentHandle } from "./context.ts";
+
+interface AgentHealth {
+	ok: boolean;
+	message?: string;
+}
+
+export function agentRoutes(agent: AgentHandle): Route[] {
+	return [
+		{
+			pattern: "/v1/agent/health",
+			acl: "none",
+			handler: byMethod({
+				GET: (ctx) => {
+					parseQueryOptions(ctx, agent.region);
+					const health: { client?: AgentHealth; server?: AgentHealth } = {};
+					let getClient = true;
+					let getServer = true;
+					const types = ctx.query.getAll("type");
+					if (ctx.query.has("type")) {
+						getClient = false;
+						getServer = false;
+						for (const t of types) {
+							if (t === "client") {
+								getClient = true;
+								health.client = { ok: false, message: "client not enabled" };
+							} else if (t === "server") {
+								getServer = true;
+								health.server = { ok: false, message: "server not enabled" };
+							}
+						}
+					}
+					if (getClient && agent.client) {
+						health.client =
+							agent.client.servers().length === 0
+								? { ok: false, message: "no known servers" }
+								: { ok: true, message: "ok" };
+					}
+					if (getServer && agent.server) {
+						health.server =
+							agent.server.leaderAddress() === "" ? { ok: false, message: "no leader" } : { ok: true, message: "ok" };
+					}
+					const ok = (health.client?.ok ?? true) && (health.server?.ok ?? true);
+					if (ok) return health;
+					// Unhealthy: 500 with the same JSON, sent as text (Nomad's CodedError path).
+					return new RawResponse(JSON.stringify(health), "text/plain; charset=utf-8", 500);
+				},
+			}),
+		},
+	];
+}

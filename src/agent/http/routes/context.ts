@@ -1,0 +1,33 @@
+// What route modules may use of the agent. Routes stay thin: parse → call the server or client →
+// encode; anything stateful lives behind these handles.
+import type { QueryMeta } from "../../../api/query.ts";
+import type { MetricsRegistry } from "../../../lib/metrics.ts";
+import type { Server } from "../../../server/server.ts";
+import type { RequestContext } from "../types.ts";
+
+export interface ClientHandle {
+	/** RPC addresses of the servers this client talks to. */
+	servers(): string[];
+}
+
+export interface AgentHandle {
+	readonly region: string;
+	readonly server: Server | undefined;
+	readonly client: ClientHandle | undefined;
+	readonly metrics: MetricsRegistry;
+	readonly prometheusMetrics: boolean;
+	readonly enableDebug: boolean;
+}
+
+/** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */
+export function setMeta(ctx: RequestContext, meta: QueryMeta): void {
+	ctx.headers["X-Nomad-Index"] = String(meta.Index);
+	ctx.headers["X-Nomad-LastContact"] = String(meta.LastContact);
+	ctx.headers["X-Nomad-KnownLeader"] = meta.KnownLeader ? "true" : "false";
+	if (meta.NextToken) ctx.headers["X-Nomad-NextToken"] = meta.NextToken;
+}
+
+/** Sets X-Nomad-Index on writes, as setIndex. */
+export function setIndex(ctx: RequestContext, index: number): void {
+	ctx.headers["X-Nomad-Index"] = String(index);
+}

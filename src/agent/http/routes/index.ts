@@ -1,0 +1,30 @@
+// Every route of the HTTP API, in one router.
+import { Router } from "../router.ts";
+import type { Route } from "../types.ts";
+import { agentRoutes } from "./agentRoutes.ts";
+import type { AgentHandle } from "./context.ts";
+import { keyringRoutes } from "./keyringRoutes.ts";
+import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
+import { namespaceRoutes } from "./namespaceRoutes.ts";
+import { operatorRoutes } from "./operatorRoutes.ts";
+import { statusRoutes } from "./statusRoutes.ts";
+import { telemetryRoutes } from "./telemetryRoutes.ts";
+
+export function allRoutes(agent: AgentHandle): Route[] {
+	const built = [
+		...statusRoutes(agent),
+		...telemetryRoutes(agent),
+		...keyringRoutes(agent),
+		...agentRoutes(agent),
+		...namespaceRoutes(agent),
+		...operatorRoutes(agent),
+		...miscRoutes(),
+	];
+	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
+}
+
+export function buildRouter(agent: AgentHandle): Router {
+	const router = new Router();
+	for (const r of allRoutes(agent)) router.add(r);
+	return router;
+}

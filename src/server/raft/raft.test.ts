@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import { nullLogger } from "../../lib/logger.ts";
+import { coreCommands } from "../fsm/coreCommands.ts";
+import { FSM } from "../fsm/fsm.ts";
+import { commandArb } from "../fsm/testCommands.ts";
+import { createMemoryLog } from "../raftlog/memory.ts";
+import { createSqliteLog } from "../raftlog/sqlite.ts";
+import type { LogStore } from "../raftlog/types.ts";
+import { StateStore } from "../state/stateStore.ts";
+import { Raft } from "./raft.ts";
+
+function newRaft(log: LogStore, snapshotThreshold = 8192): Raft {
+	const fsm = new FSM(new StateStore());
+	fsm.registerAll(coreCommands);
+	return new Raft({
+		log,
+		fsm,
+		logger: nullLogger(),
+		snapshotThreshold,
+		trailingLogs: 4,
+	});
+}
+
+test("concurrent applies are applied in index order and resolve with their index", async () => {
+	const raft = newRaft(createMemoryLog());
+	await raft.start();
+	const results = await Promise.all(
+		Array.from({ length: 50 }, (_, i) => raft.apply("NamespaceUpsert", { Namespaces: [{ Name: `ns${i}` }] })),
+	);
+	assert.deepEqual(
+		results.map((r) => r.index),
+		Array.from({ length: 50 }, (_, i) => i + 1),
+	);
+	assert.equal(raft.fsm.state.get("namespaces", "ns49")?.ModifyIndex, 50);
+	await raft.close();
+});
+
+test("a server restarted on the same log comes back with exactly its state and index", async () => {
+	const dir = mkdtempSync(join(tmpdir(), "nomad-ts-raft-"));
+	try {
+		await fc.assert(
+			fc.asyncProperty(
+				fc.array(commandArb, { minLength: 1, maxLength: 40 }),
+				fc.integer({ min: 3, max: 50 }),
+				async (cmds, threshold) => {
+					const path = join(dir, `${Math.random().toString(36).slice(2)}.db`);
+					const first = newRaft(createSqliteLog({ path, sync: "group" }), threshold);
+					await first.start();
+					for (const c of cmds) await first.apply(c.type, c.payload);
+					await first.snapshot();
+					const before = first.fsm.snapshot();
+					await first.close();
+					const second = newRaft(createSqliteLog({ path, sync: "group" }), threshold);
+					await second.start();
+					assert.deepEqual(second.fsm.snapshot(), before);
+					assert.equal(second.appliedIndex, cmds.length);
+					// New commands continue the index sequence.
+					const r = await second.apply("NamespaceUpsert", {
+						Namespaces: [{ Name: "after" }],
+					});
+					assert.equal(r.index, cmds.length + 1);
+					await second.close();
+				},
+			),
+			{ numRuns: 25 },
+		);
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+});

@@ -1,0 +1,198 @@
+// The server: state store + FSM + log (via Raft), leadership, the keyring, and the RPC-shaped
+// endpoints the HTTP layer (and, later, other agents over RPC) call. Endpoints live in endpoints/;
+// this module only assembles and owns lifecycle.
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type { QueryMeta, QueryOptions } from "../api/query.ts";
+import { CodedError, ErrMsg } from "../lib/errors.ts";
+import type { Logger } from "../lib/logger.ts";
+import { type BlockingOptions, blockingQuery } from "./blocking.ts";
+import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
+import { type ApplyResult, FSM } from "./fsm/fsm.ts";
+import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
+import { Raft } from "./raft/raft.ts";
+import { createMemoryLog } from "./raftlog/memory.ts";
+import { createSqliteLog } from "./raftlog/sqlite.ts";
+import type { LogStore } from "./raftlog/types.ts";
+import type { Row } from "./state/schema.ts";
+import { StateStore, type StateView } from "./state/stateStore.ts";
+
+export interface ServerOptions {
+	region: string;
+	datacenter: string;
+	nodeName: string;
+	/** `<data_dir>/server`; undefined = in-memory (dev mode). */
+	dataDir?: string;
+	bootstrapExpect: number;
+	/** "ip:port" other agents use to reach this server's RPC. */
+	rpcAdvertise: string;
+	logger: Logger;
+	/** Log sync mode for the durable backend. */
+	logSync?: "commit" | "group";
+	snapshotThreshold?: number;
+	trailingLogs?: number;
+	defaultSchedulerConfig?: Row;
+}
+
+export const DEFAULT_SCHEDULER_CONFIG: Row = {
+	SchedulerAlgorithm: "binpack",
+	PreemptionConfig: {
+		SystemSchedulerEnabled: true,
+		SysBatchSchedulerEnabled: false,
+		BatchSchedulerEnabled: false,
+		ServiceSchedulerEnabled: false,
+	},
+	MemoryOversubscriptionEnabled: false,
+	RejectJobRegistration: false,
+	PauseEvalBroker: false,
+	NodeLimitForFeasibilityChecks: 0,
+};
+
+export class Server {
+	readonly opts: ServerOptions;
+	readonly state = new StateStore();
+	readonly fsm: FSM;
+	readonly raft: Raft;
+	readonly logger: Logger;
+	private readonly kek: Buffer;
+	private leader = false;
+	private readonly shutdownCtl = new AbortController();
+	private leaderTasks: Promise<void> | undefined;
+
+	constructor(opts: ServerOptions) {
+		this.opts = opts;
+		this.logger = opts.logger.named("nomad");
+		this.fsm = new FSM(this.state);
+		this.fsm.registerAll(coreCommands);
+		const log: LogStore = opts.dataDir
+			? createSqliteLog({
+					path: join(opts.dataDir, "raft", "raft.db"),
+					sync: opts.logSync ?? "group",
+				})
+			: createMemoryLog();
+		this.raft = new Raft({
+			log,
+			fsm: this.fsm,
+			logger: this.logger,
+			snapshotThreshold: opts.snapshotThreshold,
+			trailingLogs: opts.trailingLogs,
+		});
+		this.kek = loadKEK(opts.dataDir ? join(opts.dataDir, "keystore") : undefined);
+	}
+
+	/** Restores state from the log, then takes leadership if bootstrap_expect is met. */
+	async start(): Promise<void> {
+		await this.raft.start();
+		// Single-server leadership: this server leads once the expected number of servers is met.
+		// Only this server is known until server membership (gossip) and etcd replication land.
+		const knownServers = 1;
+		if (this.opts.bootstrapExpect <= knownServers) {
+			this.leader = true;
+			this.logger.info("cluster leadership acquired", {
+				address: this.opts.rpcAdvertise,
+			});
+			this.leaderTasks = this.establishLeadership();
+		} else {
+			this.logger.warn("waiting for servers to bootstrap the cluster", {
+				bootstrap_expect: this.opts.bootstrapExpect,
+				known: knownServers,
+			});
+		}
+	}
+
+	/** Work a new leader does once: cluster ID, default scheduler config, an active root key. */
+	private async establishLeadership(): Promise<void> {
+		try {
+			if (!this.state.get("cluster_meta", "cluster")) {
+				await this.apply(Cmd.clusterMetadata, {
+					ClusterID: randomUUID(),
+					CreateTime: Date.now() * 1e6,
+				});
+			}
+			if (!this.state.get("scheduler_config", "config")) {
+				await this.apply(Cmd.schedulerConfig, {
+					Config: this.opts.defaultSchedulerConfig ?? DEFAULT_SCHEDULER_CONFIG,
+				});
+			}
+			if (!activeRootKey(this.state)) {
+				const key = await newRootKey(this.kek, new Date());
+				await this.apply(Cmd.rootKeyUpsert, { RootKey: key });
+				this.logger.info("keyring: initialized root key", {
+					key_id: key.KeyID,
+				});
+			}
+		} catch (err) {
+			if (!this.shutdownCtl.signal.aborted) this.logger.error("failed to establish leadership", { error: err });
+		}
+	}
+
+	/** Resolves when the leader's first-time setup (keyring, config) is done. */
+	async leadershipReady(): Promise<void> {
+		await this.leaderTasks;
+	}
+
+	isLeader(): boolean {
+		return this.leader;
+	}
+
+	/** The leader's RPC address, or "" when there is none (Status.Leader). */
+	leaderAddress(): string {
+		return this.leader ? this.opts.rpcAdvertise : "";
+	}
+
+	peers(): string[] {
+		return this.leader || this.opts.bootstrapExpect <= 1 ? [this.opts.rpcAdvertise] : [];
+	}
+
+	regions(): string[] {
+		return [this.opts.region];
+	}
+
+	get shutdownSignal(): AbortSignal {
+		return this.shutdownCtl.signal;
+	}
+
+	/**
+	 * Checks that a request can be served here: right region (no federation yet, so any other region
+	 * has no path), and a leader for writes and consistent reads.
+	 */
+	checkRoute(region: string, opts: { write: boolean; stale?: boolean }): void {
+		if (region && region !== this.opts.region) throw new CodedError(500, ErrMsg.noPathToRegion);
+		if ((opts.write || !opts.stale) && !this.leader) throw new CodedError(500, ErrMsg.noLeader);
+	}
+
+	/** Appends a command through the log; a handler rejection becomes a 400 with its message. */
+	async apply(type: string, payload: Row): Promise<ApplyResult> {
+		if (!this.leader) throw new CodedError(500, ErrMsg.noLeader);
+		const r = await this.raft.apply(type, payload);
+		if (r.error !== undefined) throw new CodedError(400, r.error);
+		return r;
+	}
+
+	/** Runs a read as a blocking query and fills the reply's QueryMeta. */
+	async read<R>(q: QueryOptions, meta: QueryMeta, opts: Omit<BlockingOptions<R>, "state" | "query">): Promise<R> {
+		this.checkRoute(q.Region, { write: false, stale: q.AllowStale });
+		const signal = opts.signal ? AbortSignal.any([opts.signal, this.shutdownCtl.signal]) : this.shutdownCtl.signal;
+		const out = await blockingQuery({
+			...opts,
+			state: this.state,
+			query: q,
+			signal,
+		});
+		meta.Index = out.index;
+		meta.KnownLeader = this.leader;
+		meta.LastContact = 0;
+		return out.value;
+	}
+
+	view(): StateView {
+		return this.state;
+	}
+
+	async shutdown(): Promise<void> {
+		this.shutdownCtl.abort();
+		this.leader = false;
+		await this.leaderTasks?.catch(() => {});
+		await this.raft.close();
+	}
+}

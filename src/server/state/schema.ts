@@ -1,0 +1,46 @@
+// The tables of the state store and their secondary indexes. A secondary index maps each row to
+// zero or more index values; lookups by value return primary keys in key order.
+
+export interface TableSpec {
+	/** Primary key of a row; rows iterate in this key's order (pagination and prefix scans rely on it). */
+	primaryKey: (row: Row) => string;
+	/** Secondary indexes: name → values of a row for that index (undefined = not indexed). */
+	indexes?: Record<string, (row: Row) => string | readonly string[] | undefined>;
+}
+
+// Rows are wire-shaped objects (PascalCase fields) stored frozen-by-convention: never mutate a row
+// in place; write a new object. Snapshots share rows.
+export type Row = Record<string, unknown>;
+
+const byNsAndId = (r: Row): string => `${r.Namespace as string}\u0000${r.ID as string}`;
+
+export const TABLES = {
+	/** One row, key "config": the cluster's scheduler configuration. */
+	scheduler_config: { primaryKey: () => "config" },
+	/** One row, key "cluster": cluster ID and creation time, written by the first leader. */
+	cluster_meta: { primaryKey: () => "cluster" },
+	namespaces: { primaryKey: (r) => r.Name as string },
+	root_keys: {
+		primaryKey: (r) => r.KeyID as string,
+		indexes: { state: (r) => r.State as string },
+	},
+	jobs: { primaryKey: byNsAndId, indexes: { id: (r) => r.ID as string } },
+	nodes: { primaryKey: (r) => r.ID as string },
+	evals: {
+		primaryKey: (r) => r.ID as string,
+		indexes: {
+			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
+		},
+	},
+	allocs: {
+		primaryKey: (r) => r.ID as string,
+		indexes: {
+			node: (r) => r.NodeID as string | undefined,
+			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
+			eval: (r) => r.EvalID as string | undefined,
+		},
+	},
+} satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof TABLES;
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];

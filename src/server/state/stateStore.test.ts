@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { StateStore } from "./stateStore.ts";
+
+const alloc = (id: string, node: string, job = "web") => ({
+	ID: id,
+	NodeID: node,
+	Namespace: "default",
+	JobID: job,
+	EvalID: "e1",
+});
+
+test("put, get, ordered scans with prefix, from and reverse", () => {
+	const s = new StateStore();
+	s.write(1, (tx) => {
+		for (const id of ["b2", "a1", "b1", "c1", "a2"]) tx.put("allocs", alloc(id, "n1"));
+	});
+	assert.deepEqual(
+		[...s.scan("allocs")].map((r) => r.ID),
+		["a1", "a2", "b1", "b2", "c1"],
+	);
+	assert.deepEqual(
+		[...s.scan("allocs", { prefix: "b" })].map((r) => r.ID),
+		["b1", "b2"],
+	);
+	assert.deepEqual(
+		[...s.scan("allocs", { from: "b2" })].map((r) => r.ID),
+		["b2", "c1"],
+	);
+	assert.deepEqual(
+		[...s.scan("allocs", { reverse: true })].map((r) => r.ID),
+		["c1", "b2", "b1", "a2", "a1"],
+	);
+	assert.deepEqual(
+		[...s.scan("allocs", { reverse: true, prefix: "a" })].map((r) => r.ID),
+		["a2", "a1"],
+	);
+	assert.equal(s.get("allocs", "b1")?.NodeID, "n1");
+	assert.equal(s.tableIndex("allocs"), 1);
+	assert.equal(s.tableIndex("nodes"), 0);
+	assert.equal(s.latestIndex, 1);
+});
+
+test("secondary indexes follow updates and deletes", () => {
+	const s = new StateStore();
+	s.write(1, (tx) => {
+		tx.put("allocs", alloc("a1", "n1"));
+		tx.put("allocs", alloc("a2", "n1"));
+		tx.put("allocs", alloc("a3", "n2"));
+	});
+	s.write(2, (tx) => {
+		tx.put("allocs", alloc("a2", "n2"));
+		tx.delete("allocs", "a1");
+	});
+	assert.deepEqual(
+		[...s.byIndex("allocs", "node", "n1")].map((r) => r.ID),
+		[],
+	);
+	assert.deepEqual(
+		[...s.byIndex("allocs", "node", "n2")].map((r) => r.ID),
+		["a2", "a3"],
+	);
+	assert.deepEqual(
+		[...s.byIndex("allocs", "job", "default\u0000web")].map((r) => r.ID),
+		["a2", "a3"],
+	);
+});
+
+test("snapshots do not see later writes", () => {
+	const s = new StateStore();
+	s.write(1, (tx) => tx.put("nodes", { ID: "n1", Status: "ready" }));
+	const snap = s.snapshot();
+	s.write(2, (tx) => {
+		tx.put("nodes", { ID: "n1", Status: "down" });
+		tx.put("nodes", { ID: "n2", Status: "ready" });
+	});
+	assert.equal(snap.get("nodes", "n1")?.Status, "ready");
+	assert.equal(snap.count("nodes"), 1);
+	assert.equal(snap.latestIndex, 1);
+	assert.equal(s.get("nodes", "n1")?.Status, "down");
+	assert.equal(s.count("nodes"), 2);
+});
+
+test("a failing write leaves no trace", () => {
+	const s = new StateStore();
+	s.write(1, (tx) => tx.put("nodes", { ID: "n1" }));
+	assert.throws(() =>
+		s.write(2, (tx) => {
+			tx.put("nodes", { ID: "n2" });
+			tx.delete("nodes", "n1");
+			throw new Error("boom");
+		}),
+	);
+	assert.equal(s.count("nodes"), 1);
+	assert.ok(s.get("nodes", "n1"));
+	assert.equal(s.tableIndex("nodes"), 1);
+	assert.throws(() => s.write(1, () => {}), /not after/);
+});
+
+test("waitForChange wakes only for watched tables", async () => {
+	const s = new StateStore();
+	let woke = false;
+	const p = s.waitForChange(["jobs"]).then(() => {
+		woke = true;
+	});
+	s.write(1, (tx) => tx.put("nodes", { ID: "n1" }));
+	await new Promise((r) => setImmediate(r));
+	assert.equal(woke, false);
+	s.write(2, (tx) => tx.put("jobs", { ID: "j", Namespace: "default" }));
+	await p;
+	assert.equal(woke, true);
+	assert.equal(s.waiterCount(), 0);
+});
+
+test("waitForChange resolves and unregisters on abort", async () => {
+	const s = new StateStore();
+	const ctl = new AbortController();
+	const p = s.waitForChange(["jobs", "nodes"], ctl.signal);
+	assert.equal(s.waiterCount(), 1);
+	ctl.abort();
+	await p;
+	assert.equal(s.waiterCount(), 0);
+});
+
+test("dump and restore round-trip tables, indexes and table indexes", () => {
+	const s = new StateStore();
+	s.write(3, (tx) => {
+		tx.put("allocs", alloc("a1", "n1"));
+		tx.put("nodes", { ID: "n1" });
+	});
+	const copy = new StateStore();
+	copy.restore(JSON.parse(JSON.stringify(s.dump())));
+	assert.deepEqual(copy.dump(), s.dump());
+	assert.deepEqual(
+		[...copy.byIndex("allocs", "node", "n1")].map((r) => r.ID),
+		["a1"],
+	);
+	assert.equal(copy.tableIndex("allocs"), 3);
+});

@@ -1,0 +1,305 @@
+// The in-memory state store: tables of wire-shaped rows in ordered B-trees, secondary indexes, a
+// modify index per table, O(1) consistent snapshots (copy-on-write trees) and change watches for
+// blocking queries. Only the FSM writes, through write(); everything else reads.
+import { BTree } from "../../lib/btree.ts";
+import { type Row, TABLE_NAMES, TABLES, type TableName, type TableSpec } from "./schema.ts";
+
+const SEP = "\u0001";
+
+export const DEFAULT_NAMESPACE: Row = {
+	Name: "default",
+	Description: "Default shared namespace",
+	Quota: "",
+	Capabilities: null,
+	NodePoolConfiguration: null,
+	VaultConfiguration: null,
+	ConsulConfiguration: null,
+	Meta: null,
+	CreateIndex: 1,
+	ModifyIndex: 1,
+};
+
+interface TableData {
+	rows: BTree<string, Row>;
+	/** index name → tree of `${value}\u0001${primaryKey}` → primaryKey */
+	idx: Map<string, BTree<string, string>>;
+	index: number;
+}
+
+function emptyTable(spec: TableSpec): TableData {
+	const idx = new Map<string, BTree<string, string>>();
+	for (const name of Object.keys(spec.indexes ?? {})) idx.set(name, new BTree<string, string>());
+	return { rows: new BTree<string, Row>(), idx, index: 0 };
+}
+
+function cloneTable(t: TableData): TableData {
+	const idx = new Map<string, BTree<string, string>>();
+	for (const [k, v] of t.idx) idx.set(k, v.clone());
+	return { rows: t.rows.clone(), idx, index: t.index };
+}
+
+function indexValues(v: string | readonly string[] | undefined): readonly string[] {
+	if (v === undefined || v === "") return [];
+	return typeof v === "string" ? [v] : v;
+}
+
+export interface ScanOptions {
+	/** Only keys starting with this prefix. */
+	prefix?: string;
+	/** Start at this key (inclusive) — pagination resumes here. */
+	from?: string;
+	reverse?: boolean;
+}
+
+/** A read-only, consistent view of every table. */
+export class StateView {
+	protected tables: Map<TableName, TableData>;
+	protected latest: number;
+
+	constructor(tables: Map<TableName, TableData>, latest: number) {
+		this.tables = tables;
+		this.latest = latest;
+	}
+
+	protected table(name: TableName): TableData {
+		const t = this.tables.get(name);
+		if (!t) throw new Error(`unknown table ${name}`);
+		return t;
+	}
+
+	/** Index of the last command applied to the store. */
+	get latestIndex(): number {
+		return this.latest;
+	}
+
+	/** Index of the last command that changed this table (Nomad's state.Index("table")). */
+	tableIndex(name: TableName): number {
+		return this.table(name).index;
+	}
+
+	/** The highest table index among these tables. */
+	maxIndex(...names: TableName[]): number {
+		let m = 0;
+		for (const n of names) m = Math.max(m, this.table(n).index);
+		return m;
+	}
+
+	get<T extends Row = Row>(name: TableName, key: string): T | undefined {
+		return this.table(name).rows.get(key) as T | undefined;
+	}
+
+	count(name: TableName): number {
+		return this.table(name).rows.size;
+	}
+
+	*scan<T extends Row = Row>(name: TableName, opts: ScanOptions = {}): Generator<T> {
+		const rows = this.table(name).rows;
+		const prefix = opts.prefix ?? "";
+		if (opts.reverse) {
+			// Reverse scans start at the end of the prefix range (or at `from`).
+			const high = opts.from ?? (prefix ? `${prefix}\uffff` : rows.maxKey());
+			if (high === undefined) return;
+			for (const [k, v] of rows.entriesReversed(high)) {
+				if (prefix && !k.startsWith(prefix)) {
+					if (k < prefix) return;
+					continue;
+				}
+				yield v as T;
+			}
+			return;
+		}
+		const from = opts.from !== undefined && opts.from > prefix ? opts.from : prefix;
+		for (const [k, v] of rows.entries(from === "" ? undefined : from)) {
+			if (prefix && !k.startsWith(prefix)) return;
+			yield v as T;
+		}
+	}
+
+	/** Rows whose secondary index `index` has exactly `value`, in primary-key order. */
+	*byIndex<T extends Row = Row>(name: TableName, index: string, value: string): Generator<T> {
+		const t = this.table(name);
+		const tree = t.idx.get(index);
+		if (!tree) throw new Error(`table ${name} has no index ${index}`);
+		const start = `${value}${SEP}`;
+		for (const [k, pk] of tree.entries(start)) {
+			if (!k.startsWith(start)) return;
+			const row = t.rows.get(pk);
+			if (row) yield row as T;
+		}
+	}
+}
+
+/** What the FSM may do inside one command's write. */
+export interface WriteTxn {
+	readonly index: number;
+	get<T extends Row = Row>(name: TableName, key: string): T | undefined;
+	view(): StateView;
+	put(name: TableName, row: Row): void;
+	delete(name: TableName, key: string): boolean;
+	/** Marks a table changed without a row change (e.g. a delete that found nothing still bumps). */
+	touch(name: TableName): void;
+}
+
+type Waiter = { fire: () => void; tables: TableName[] };
+
+export class StateStore extends StateView {
+	private readonly waiters = new Map<TableName, Set<Waiter>>();
+
+	constructor() {
+		const tables = new Map<TableName, TableData>();
+		for (const n of TABLE_NAMES) tables.set(n, emptyTable(TABLES[n]));
+		super(tables, 0);
+		for (const n of TABLE_NAMES) this.waiters.set(n, new Set());
+		// Every state store starts with the default namespace at index 1, as Nomad's does; a
+		// restored snapshot replaces it with whatever the cluster has.
+		const ns = this.table("namespaces");
+		ns.rows.set("default", { ...DEFAULT_NAMESPACE });
+		ns.index = 1;
+	}
+
+	/** An immutable view of this instant; later writes do not show through. O(tables). */
+	snapshot(): StateView {
+		const copy = new Map<TableName, TableData>();
+		for (const [n, t] of this.tables) copy.set(n, cloneTable(t));
+		return new StateView(copy, this.latest);
+	}
+
+	/**
+	 * Applies one command's changes atomically at `index`: if fn throws, nothing it wrote is kept.
+	 * Touched tables get `index` as their modify index and their watchers are woken.
+	 */
+	write<R>(index: number, fn: (tx: WriteTxn) => R): R {
+		if (index <= this.latest) throw new Error(`state store: index ${index} is not after ${this.latest}`);
+		const staged = new Map<TableName, TableData>();
+		const stage = (name: TableName): TableData => {
+			let t = staged.get(name);
+			if (!t) {
+				t = cloneTable(this.table(name));
+				staged.set(name, t);
+			}
+			return t;
+		};
+		const current = (name: TableName): TableData => staged.get(name) ?? this.table(name);
+		const tx: WriteTxn = {
+			index,
+			get: <T extends Row>(name: TableName, key: string) => current(name).rows.get(key) as T | undefined,
+			view: () => {
+				const merged = new Map(this.tables);
+				for (const [n, t] of staged) merged.set(n, t);
+				return new StateView(merged, this.latest);
+			},
+			put: (name, row) => {
+				const spec: TableSpec = TABLES[name];
+				const t = stage(name);
+				const pk = spec.primaryKey(row);
+				const old = t.rows.get(pk);
+				if (old) removeFromIndexes(spec, t, pk, old);
+				t.rows.set(pk, row);
+				for (const [iname, fn] of Object.entries(spec.indexes ?? {})) {
+					const tree = t.idx.get(iname) as BTree<string, string>;
+					for (const v of indexValues(fn(row))) tree.set(`${v}${SEP}${pk}`, pk);
+				}
+			},
+			delete: (name, key) => {
+				const spec: TableSpec = TABLES[name];
+				const t = stage(name);
+				const old = t.rows.get(key);
+				if (!old) return false;
+				removeFromIndexes(spec, t, key, old);
+				t.rows.delete(key);
+				return true;
+			},
+			touch: (name) => {
+				stage(name);
+			},
+		};
+		const result = fn(tx);
+		for (const [n, t] of staged) {
+			t.index = index;
+			this.tables.set(n, t);
+		}
+		this.latest = index;
+		this.notify([...staged.keys()]);
+		return result;
+	}
+
+	/** Records an applied command that changed no table (keeps latestIndex in step with the log). */
+	advance(index: number): void {
+		if (index > this.latest) this.latest = index;
+	}
+
+	/**
+	 * Resolves at the next write touching any of `tables`, or when `signal` aborts. Blocking
+	 * queries re-run their query after it and decide themselves whether the result changed.
+	 */
+	waitForChange(tables: readonly TableName[], signal?: AbortSignal): Promise<void> {
+		return new Promise((resolve) => {
+			if (signal?.aborted) return resolve();
+			const w: Waiter = {
+				tables: [...tables],
+				fire: () => {
+					for (const n of w.tables) this.waiters.get(n)?.delete(w);
+					signal?.removeEventListener("abort", w.fire);
+					resolve();
+				},
+			};
+			for (const n of w.tables) this.waiters.get(n)?.add(w);
+			signal?.addEventListener("abort", w.fire, { once: true });
+		});
+	}
+
+	/** Number of registered waiters (for metrics and tests). */
+	waiterCount(): number {
+		const all = new Set<Waiter>();
+		for (const s of this.waiters.values()) for (const w of s) all.add(w);
+		return all.size;
+	}
+
+	private notify(tables: TableName[]): void {
+		const fire = new Set<Waiter>();
+		for (const n of tables) for (const w of this.waiters.get(n) ?? []) fire.add(w);
+		for (const w of fire) w.fire();
+	}
+
+	/** Whole-state serialisation for log snapshots. */
+	dump(): StateDump {
+		const tables: StateDump["tables"] = {};
+		for (const [n, t] of this.tables) tables[n] = { index: t.index, rows: [...t.rows.values()] };
+		return { index: this.latest, tables };
+	}
+
+	/** Replaces every table with a dump's contents; wakes all watchers (their view is gone). */
+	restore(dump: StateDump): void {
+		for (const n of TABLE_NAMES) {
+			const spec: TableSpec = TABLES[n];
+			const t = emptyTable(spec);
+			const d = dump.tables[n];
+			if (d) {
+				t.index = d.index;
+				for (const row of d.rows) {
+					const pk = spec.primaryKey(row);
+					t.rows.set(pk, row);
+					for (const [iname, fn] of Object.entries(spec.indexes ?? {})) {
+						const tree = t.idx.get(iname) as BTree<string, string>;
+						for (const v of indexValues(fn(row))) tree.set(`${v}${SEP}${pk}`, pk);
+					}
+				}
+			}
+			this.tables.set(n, t);
+		}
+		this.latest = dump.index;
+		this.notify([...TABLE_NAMES]);
+	}
+}
+
+export interface StateDump {
+	index: number;
+	tables: Partial<Record<TableName, { index: number; rows: Row[] }>>;
+}
+
+function removeFromIndexes(spec: TableSpec, t: TableData, pk: string, old: Row): void {
+	for (const [iname, fn] of Object.entries(spec.indexes ?? {})) {
+		const tree = t.idx.get(iname) as BTree<string, string>;
+		for (const v of indexValues(fn(old))) tree.delete(`${v}${SEP}${pk}`);
+	}
+}
