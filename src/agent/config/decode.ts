@@ -12,10 +12,14 @@ import type { Field, Schema } from "./schema.ts";
 
 export type Patch = Record<string, unknown>;
 
-interface Ctx {
+export interface DecodeCtx {
 	file: string;
 	warn: (msg: string) => void;
+	/** key path -> the source that set it last, for messages about the merged result */
+	origins?: Map<string, string>;
 }
+
+type Ctx = DecodeCtx;
 
 export function isObject(v: unknown): v is Record<string, unknown> {
 	return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -46,6 +50,7 @@ export function decodeBlock(ctx: Ctx, schema: Schema, value: unknown, path: stri
 				continue;
 			}
 			decodeField(ctx, field, key, raw, keyPath, patch);
+			if (field.t !== "block" && field.t !== "labeled") ctx.origins?.set(keyPath, ctx.file);
 		}
 	}
 	return patch;
@@ -58,7 +63,8 @@ function decodeField(ctx: Ctx, f: Field, key: string, raw: unknown, path: string
 			return;
 		case "extra": {
 			const bag = (patch.extra ?? {}) as Record<string, unknown>;
-			bag[key] = raw;
+			// a block written once arrives as [{...}]: keep it as the object it is
+			bag[key] = Array.isArray(raw) && raw.length > 0 && raw.every(isObject) ? Object.assign({}, ...raw) : raw;
 			patch.extra = bag;
 			return;
 		}

@@ -16,7 +16,11 @@ export type Expr =
 	| { readonly t: "star" | "plus" | "opt" | "not" | "and"; readonly x: Expr }
 	| { readonly t: "ref"; readonly name: string }
 	| { readonly t: "act"; readonly x: Expr; readonly fn: ActionFn }
-	| { readonly t: "fail"; readonly reason: string };
+	| { readonly t: "fail"; readonly reason: string }
+	| { readonly t: "chain"; readonly item: Expr; readonly sep: Expr; readonly last?: Expr; readonly join: Join }
+	| { readonly t: "prefixed"; readonly prefix: Expr; readonly item: Expr; readonly wrap: (v: unknown) => unknown };
+
+type Join = (left: unknown, right: unknown) => unknown;
 
 export interface ActionContext {
 	/** The text the action's expression matched. */
@@ -66,6 +70,18 @@ export const and = (x: Expr): Expr => ({ t: "and", x });
 export const ref = (name: string): Expr => ({ t: "ref", name });
 export const act = (x: Expr, fn: ActionFn): Expr => ({ t: "act", x, fn });
 export const fail = (reason: string): Expr => ({ t: "fail", reason });
+/**
+ * The right-recursive rule `X <- item sep X {join} / item / last`, evaluated with a loop instead of
+ * recursion (same matches, same recorded failures) so long `a or b or ...` chains cannot overflow.
+ */
+export const chain = (item: Expr, sep: Expr, join: Join, last?: Expr): Expr => ({ t: "chain", item, sep, join, last });
+/** `X <- prefix X {wrap} / item`, evaluated with a loop; see chain. */
+export const prefixed = (prefix: Expr, item: Expr, wrap: (v: unknown) => unknown): Expr => ({
+	t: "prefixed",
+	prefix,
+	item,
+	wrap,
+});
 
 export class PegParser {
 	readonly #input: string;
@@ -199,7 +215,54 @@ export class PegParser {
 			case "fail":
 				this.#addError(start, e.reason);
 				return FAIL;
+			case "chain":
+				return this.#chain(e.item, e.sep, e.join, e.last);
+			case "prefixed":
+				return this.#prefixed(e.prefix, e.item, e.wrap);
 		}
+	}
+
+	#chain(item: Expr, sep: Expr, join: Join, last: Expr | undefined): Out {
+		const items: unknown[] = [];
+		const ends: number[] = [];
+		for (;;) {
+			const at = this.#pos;
+			let v = this.#eval(item);
+			if (v === FAIL && last) {
+				this.#pos = at;
+				v = this.#eval(last);
+				if (v !== FAIL) {
+					items.push(v);
+					ends.push(this.#pos);
+					break;
+				}
+			}
+			if (v === FAIL) {
+				if (items.length === 0) return FAIL;
+				break; // the recursive X failed here, so the level above falls back to its bare item
+			}
+			items.push(v);
+			ends.push(this.#pos);
+			if (this.#eval(sep) === FAIL) break;
+		}
+		this.#pos = ends[ends.length - 1];
+		let out = items[items.length - 1];
+		for (let i = items.length - 2; i >= 0; i--) out = join(items[i], out);
+		return out;
+	}
+
+	#prefixed(prefix: Expr, item: Expr, wrap: (v: unknown) => unknown): Out {
+		const starts = [this.#pos];
+		while (this.#eval(prefix) !== FAIL) starts.push(this.#pos);
+		for (let depth = starts.length - 1; depth >= 0; depth--) {
+			this.#pos = starts[depth];
+			let v = this.#eval(item);
+			if (v === FAIL) continue;
+			for (let i = 0; i < depth; i++) v = wrap(v);
+			return v;
+		}
+		this.#pos = starts[0];
+		return FAIL;
 	}
 
 	#rule(name: string): Out {

@@ -14,9 +14,10 @@ function newFSM(): FSM {
 }
 
 function applyAll(fsm: FSM, cmds: { type: string; payload: Row }[], from = 0): void {
-	cmds.forEach((c, i) => {
-		if (i >= from) fsm.apply(i + 1, c.type, structuredClone(c.payload));
-	});
+	for (let i = from; i < cmds.length; i++) {
+		const c = cmds[i] as { type: string; payload: Row };
+		fsm.apply(i + 1, c.type, structuredClone(c.payload));
+	}
 }
 
 test("replaying the same commands gives equal state (determinism)", () => {

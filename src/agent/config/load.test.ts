@@ -1,0 +1,404 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
+import type { Interfaces } from "./addrs.ts";
+import { type AgentConfig, type AgentFlags, ConfigError, loadAgentConfig } from "./index.ts";
+
+// A host with one private address, so wildcard binds have something to advertise.
+const IFACES: Interfaces = {
+	lo: [{ address: "127.0.0.1", netmask: "255.0.0.0", family: "IPv4", mac: "", internal: true, cidr: "127.0.0.1/8" }],
+	eth0: [
+		{ address: "10.9.8.7", netmask: "255.255.255.0", family: "IPv4", mac: "", internal: false, cidr: "10.9.8.7/24" },
+	],
+};
+
+let dir: string;
+before(async () => {
+	dir = await mkdtemp(join(tmpdir(), "nomad-ts-config-"));
+});
+after(async () => {
+	await rm(dir, { recursive: true, force: true });
+});
+
+let seq = 0;
+async function file(name: string, text: string): Promise<string> {
+	const sub = join(dir, `t${++seq}`);
+	await mkdir(sub, { recursive: true });
+	const p = join(sub, name);
+	await writeFile(p, text);
+	return p;
+}
+
+async function load(flags: AgentFlags): Promise<{ c: AgentConfig; warnings: string[] }> {
+	const warnings: string[] = [];
+	const c = await loadAgentConfig(flags, (m) => warnings.push(m), { interfaces: IFACES });
+	return { c, warnings };
+}
+
+async function loadError(flags: AgentFlags): Promise<string> {
+	try {
+		await load(flags);
+	} catch (err) {
+		assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+		return err.message;
+	}
+	assert.fail("expected loadAgentConfig to throw");
+}
+
+const SERVER = `data_dir = "/var/lib/nomad"\nserver {\n  enabled = true\n}\n`;
+
+describe("defaults", () => {
+	test("a minimal server config gets Nomad's defaults", async () => {
+		const { c } = await load({ configPaths: [await file("a.hcl", SERVER)] });
+		assert.equal(c.region, "global");
+		assert.equal(c.datacenter, "dc1");
+		assert.equal(c.nodeName, hostname());
+		assert.equal(c.bindAddr, "0.0.0.0");
+		assert.deepEqual(c.ports, { http: 4646, rpc: 4647, serf: 4648 });
+		assert.equal(c.logLevel, "INFO");
+		assert.equal(c.pluginDir, "/var/lib/nomad/plugins");
+		assert.equal(c.devMode, false);
+		assert.equal(c.server.heartbeatGrace, 10 * SECOND);
+		assert.equal(c.server.minHeartbeatTtl, 10 * SECOND);
+		assert.equal(c.server.maxHeartbeatsPerSecond, 50);
+		assert.equal(c.server.failoverHeartbeatTtl, 5 * MINUTE);
+		assert.equal(c.server.evalGcThreshold, HOUR);
+		assert.equal(c.server.jobGcThreshold, 4 * HOUR);
+		assert.equal(c.server.nodeGcThreshold, 24 * HOUR);
+		assert.equal(c.server.deploymentGcThreshold, HOUR);
+		assert.equal(c.server.jobMaxPriority, 100);
+		assert.equal(c.server.jobDefaultPriority, 50);
+		assert.equal(c.server.jobTrackedVersions, 6);
+		assert.equal(c.server.raftProtocol, 3);
+		assert.equal(c.server.numSchedulers, availableParallelism());
+		assert.deepEqual(c.server.enabledSchedulers, ["service", "batch", "system", "sysbatch", "_core"]);
+		assert.equal(c.server.serverJoin.retryInterval, 30 * SECOND);
+		assert.equal(c.client.enabled, false);
+		assert.equal(c.client.nodePool, "default");
+		assert.equal(c.client.maxKillTimeout, 30 * SECOND);
+		assert.equal(c.client.gcInterval, MINUTE);
+		assert.equal(c.client.gcMaxAllocs, 50);
+		assert.equal(c.client.gcParallelDestroys, 2);
+		assert.equal(c.client.gcDiskUsageThreshold, 80);
+		assert.equal(c.client.gcInodeUsageThreshold, 70);
+		assert.equal(c.client.drainOnShutdown, null);
+		assert.equal(c.acl.enabled, false);
+		assert.equal(c.acl.tokenTtl, 30 * SECOND);
+		assert.equal(c.telemetry.collectionInterval, SECOND);
+		assert.equal(c.telemetry.prometheusMetrics, false);
+		assert.equal(c.limits.httpMaxConnsPerClient, 100);
+		assert.equal(c.limits.rpcMaxConnsPerClient, 100);
+		assert.equal(c.limits.httpsHandshakeTimeout, 5 * SECOND);
+		assert.equal(c.ui.enabled, true);
+		assert.deepEqual(c.plugins, []);
+	});
+
+	test("addresses follow bind_addr and a wildcard bind advertises the private IP", async () => {
+		const { c } = await load({ configPaths: [await file("a.hcl", SERVER)] });
+		assert.deepEqual(c.addresses, { http: "0.0.0.0", rpc: "0.0.0.0", serf: "0.0.0.0" });
+		assert.deepEqual(c.normalizedAddrs, { http: ["0.0.0.0:4646"], rpc: "0.0.0.0:4647", serf: "0.0.0.0:4648" });
+		assert.deepEqual(c.advertise, { http: "10.9.8.7:4646", rpc: "10.9.8.7:4647", serf: "10.9.8.7:4648" });
+	});
+
+	test("files and config paths are recorded", async () => {
+		const p = await file("a.hcl", SERVER);
+		const { c } = await load({ configPaths: [p] });
+		assert.deepEqual(c.files, [p]);
+		assert.deepEqual(c.configPaths, [p]);
+	});
+});
+
+describe("-dev", () => {
+	test("DevConfig: server+client, loopback, DEBUG, raw_exec, no data_dir needed", async () => {
+		const { c, warnings } = await load({ dev: true });
+		assert.equal(c.devMode, true);
+		assert.equal(c.bindAddr, "127.0.0.1");
+		assert.equal(c.logLevel, "DEBUG");
+		assert.equal(c.server.enabled, true);
+		assert.equal(c.server.bootstrapExpect, 1);
+		assert.equal(c.client.enabled, true);
+		assert.equal(c.dataDir, "");
+		assert.equal(c.enableDebug, true);
+		assert.equal(c.nodeName, hostname());
+		assert.deepEqual(c.plugins, [{ name: "raw_exec", args: [], config: { enabled: true } }]);
+		assert.equal(c.client.options["driver.raw_exec.enable"], "true");
+		assert.equal(c.client.gcInterval, 10 * MINUTE);
+		assert.equal(c.client.gcDiskUsageThreshold, 99);
+		assert.equal(c.telemetry.prometheusMetrics, true);
+		assert.equal(c.telemetry.publishAllocationMetrics, true);
+		assert.equal(c.telemetry.publishNodeMetrics, true);
+		assert.deepEqual(c.advertise, { http: "127.0.0.1:4646", rpc: "127.0.0.1:4647", serf: "127.0.0.1:4648" });
+		assert.deepEqual(warnings, []);
+	});
+
+	test("files and flags still apply over the dev defaults", async () => {
+		const p = await file("a.hcl", 'log_level = "warn"\nplugin "raw_exec" {\n  config {\n    enabled = false\n  }\n}\n');
+		const { c } = await load({ dev: true, configPaths: [p], region: "eu" });
+		assert.equal(c.logLevel, "WARN");
+		assert.equal(c.region, "eu");
+		assert.deepEqual(c.plugins, [{ name: "raw_exec", args: [], config: { enabled: false } }]);
+	});
+});
+
+describe("merging", () => {
+	test("later files win for scalars, maps merge, lists follow Nomad", async () => {
+		const a = await file(
+			"a.hcl",
+			`${SERVER}region = "one"
+datacenter = "dc-a"
+client {
+  enabled = true
+  servers = ["s1:4647"]
+  meta = { a = "1", b = "2" }
+  options { "driver.raw_exec.enable" = "1" }
+  server_join {
+    retry_join = ["x"]
+  }
+}
+server { retry_join = ["r1"] }
+http_api_response_headers = { "X-A" = "a" }
+`,
+		);
+		const b = await file(
+			"b.json",
+			JSON.stringify({
+				region: "two",
+				client: { servers: ["s2:4647"], meta: { b: "20", c: "3" }, server_join: { retry_join: ["y"] } },
+				server: { retry_join: ["r2"] },
+				http_api_response_headers: { "X-B": "b" },
+			}),
+		);
+		const { c } = await load({ configPaths: [a, b] });
+		assert.equal(c.region, "two");
+		assert.equal(c.datacenter, "dc-a");
+		assert.deepEqual(c.client.meta, { a: "1", b: "20", c: "3" });
+		assert.deepEqual(c.client.options, { "driver.raw_exec.enable": "1" });
+		assert.deepEqual(c.client.servers, ["s1:4647", "s2:4647"]);
+		assert.deepEqual(c.client.serverJoin.retryJoin, ["y"]);
+		assert.deepEqual(c.server.retryJoin, ["r1", "r2"]);
+		assert.deepEqual(c.httpApiResponseHeaders, { "X-A": "a", "X-B": "b" });
+		assert.deepEqual(c.files, [a, b]);
+	});
+
+	test("booleans only change when a later source sets them", async () => {
+		const a = await file("a.hcl", `${SERVER}acl { enabled = true }\nleave_on_terminate = true\n`);
+		const b = await file("b.hcl", "acl {\n  token_ttl = \"5s\"\n}\nleave_on_terminate = false\n");
+		const { c } = await load({ configPaths: [a, b] });
+		assert.equal(c.acl.enabled, true);
+		assert.equal(c.acl.tokenTtl, 5 * SECOND);
+		assert.equal(c.leaveOnTerminate, false);
+	});
+
+	test("plugin blocks merge by name; a later config replaces the earlier one", async () => {
+		const a = await file(
+			"a.hcl",
+			`${SERVER}plugin "raw_exec" {\n  config {\n    enabled = true\n    no_cgroups = true\n  }\n}\nplugin "docker" {\n  config {\n    allow_privileged = true\n  }\n}\n`,
+		);
+		const b = await file("b.json", JSON.stringify({ plugin: { raw_exec: { config: { enabled: false } } } }));
+		const { c } = await load({ configPaths: [a, b] });
+		// (hcl2json orders blocks by label; Nomad keeps plugins in a map, so order carries no meaning)
+		const byName = [...c.plugins].sort((x, y) => x.name.localeCompare(y.name));
+		assert.deepEqual(byName, [
+			{ name: "docker", args: [], config: { allow_privileged: true } },
+			{ name: "raw_exec", args: [], config: { enabled: false } },
+		]);
+	});
+
+	test("host volumes merge by name", async () => {
+		const a = await file(
+			"a.hcl",
+			`${SERVER}client {\n  host_volume "data" {\n    path = "/srv/data"\n  }\n  host_volume "logs" {\n    path = "/srv/logs"\n  }\n}\n`,
+		);
+		const b = await file("b.hcl", 'client {\n  host_volume "data" {\n    read_only = true\n  }\n}\n');
+		const { c } = await load({ configPaths: [a, b] });
+		assert.deepEqual(c.client.hostVolumes, [
+			{ name: "data", path: "/srv/data", readOnly: true },
+			{ name: "logs", path: "/srv/logs", readOnly: false },
+		]);
+	});
+
+	test("a directory loads *.hcl and *.json in lexical order and ignores the rest", async () => {
+		const d = join(dir, "confdir");
+		await mkdir(join(d, "sub.hcl"), { recursive: true });
+		await writeFile(join(d, "10-base.hcl"), `${SERVER}region = "base"\n`);
+		await writeFile(join(d, "20-region.json"), '{"region": "json", "datacenter": "dc-json"}');
+		await writeFile(join(d, "30-dc.hcl"), 'datacenter = "dc-hcl"\n');
+		await writeFile(join(d, "README.md"), "not config {");
+		await writeFile(join(d, "40-backup.hcl~"), "not config {");
+		await writeFile(join(d, "sub.hcl", "nested.hcl"), 'region = "nested"\n');
+		const { c } = await load({ configPaths: [d] });
+		assert.equal(c.region, "json");
+		assert.equal(c.datacenter, "dc-hcl");
+		assert.deepEqual(
+			c.files,
+			["10-base.hcl", "20-region.json", "30-dc.hcl"].map((n) => join(d, n)),
+		);
+	});
+
+	test("an empty directory warns but is not an error", async () => {
+		const d = join(dir, "empty");
+		await mkdir(d, { recursive: true });
+		const { warnings } = await load({ configPaths: [d], server: true, dataDir: "/tmp/n" });
+		assert.ok(warnings.some((w) => w.includes("No configuration loaded from") && w.includes(d)));
+	});
+
+	test("an extensionless JSON file is detected by its content", async () => {
+		const p = await file("agent", `{"data_dir": "/d", "server": {"enabled": true, "bootstrap_expect": 3}}`);
+		const { c } = await load({ configPaths: [p] });
+		assert.equal(c.server.bootstrapExpect, 3);
+		assert.equal(c.dataDir, "/d");
+	});
+
+	test("an extensionless HCL file is accepted too", async () => {
+		const p = await file("agent", `${SERVER}name = "n1"\n`);
+		assert.equal((await load({ configPaths: [p] })).c.nodeName, "n1");
+	});
+});
+
+describe("flags", () => {
+	test("flags override files", async () => {
+		const p = await file("a.hcl", `${SERVER}region = "file"\nlog_level = "INFO"\nclient {\n  servers = ["a:1"]\n}\n`);
+		const { c } = await load({
+			configPaths: [p],
+			region: "flag",
+			dc: "dc9",
+			node: "n9",
+			logLevel: "trace",
+			logJson: true,
+			bind: "10.1.1.1",
+			dataDir: "/flag",
+			client: true,
+			servers: ["b:2"],
+			networkInterface: "eth9",
+			bootstrapExpect: 3,
+		});
+		assert.equal(c.region, "flag");
+		assert.equal(c.datacenter, "dc9");
+		assert.equal(c.nodeName, "n9");
+		assert.equal(c.logLevel, "TRACE");
+		assert.equal(c.logJson, true);
+		assert.equal(c.bindAddr, "10.1.1.1");
+		assert.equal(c.dataDir, "/flag");
+		assert.equal(c.client.enabled, true);
+		assert.deepEqual(c.client.servers, ["a:1", "b:2"]);
+		assert.equal(c.client.networkInterface, "eth9");
+		assert.equal(c.server.bootstrapExpect, 3);
+		assert.equal(c.advertise.http, "10.1.1.1:4646");
+	});
+
+	test("flags alone can configure an agent", async () => {
+		const { c } = await load({ client: true, dataDir: "/var/nomad", servers: ["10.0.0.1:4647"] });
+		assert.equal(c.client.enabled, true);
+		assert.equal(c.server.enabled, false);
+		assert.equal(c.advertise.serf, "", "serf is not advertised without a server");
+	});
+
+	test("an invalid flag value names the command line", async () => {
+		const msg = await loadError({ server: true, dataDir: "/d", logLevel: "loud" });
+		assert.match(msg, /^command line: log_level: invalid log level "loud"/);
+	});
+});
+
+describe("validation", () => {
+	test("neither server nor client", async () => {
+		assert.equal(
+			await loadError({ dataDir: "/d" }),
+			"Must specify either server, client or dev mode for the agent.",
+		);
+	});
+
+	test("server without data_dir", async () => {
+		assert.equal(
+			await loadError({ server: true }),
+			'Must specify "data_dir" config option or "data-dir" CLI flag',
+		);
+	});
+
+	test("client without data_dir needs all of its directories", async () => {
+		assert.equal(
+			await loadError({ client: true }),
+			"Must specify the state, alloc-dir, alloc-mounts-dir and plugin-dir if data-dir is omitted.",
+		);
+		const p = await file(
+			"c.hcl",
+			'plugin_dir = "/p"\nclient {\n  enabled = true\n  state_dir = "/s"\n  alloc_dir = "/a"\n  alloc_mounts_dir = "/m"\n}\n',
+		);
+		assert.equal((await load({ configPaths: [p] })).c.dataDir, "");
+	});
+
+	test("relative directories are rejected", async () => {
+		const p = await file("rel.hcl", 'data_dir = "var/nomad"\nserver { enabled = true }\n');
+		assert.equal(
+			await loadError({ configPaths: [p] }),
+			`${p}: data_dir: must be given as an absolute path, got "var/nomad"`,
+		);
+	});
+
+	test("-bootstrap-expect without server mode", async () => {
+		assert.match(
+			await loadError({ client: true, dataDir: "/d", bootstrapExpect: 3 }),
+			/Bootstrap requires server mode to be enabled/,
+		);
+	});
+
+	test("bootstrap warnings", async () => {
+		const one = await load({ server: true, dataDir: "/d", bootstrapExpect: 1 });
+		assert.ok(one.warnings.some((w) => w.includes("Bootstrap mode enabled")));
+		const two = await load({ server: true, dataDir: "/d", bootstrapExpect: 2 });
+		assert.ok(two.warnings.some((w) => w.includes("odd number")));
+	});
+
+	test("job_default_priority must stay below job_max_priority", async () => {
+		const p = await file("prio.hcl", `${SERVER}server {\n  job_default_priority = 100\n}\n`);
+		assert.match(await loadError({ configPaths: [p] }), new RegExp(`^${p}: server.job_default_priority: cannot be 100`));
+	});
+
+	test("dynamic port range", async () => {
+		const p = await file("ports.hcl", `${SERVER}client {\n  min_dynamic_port = 30000\n  max_dynamic_port = 20000\n}\n`);
+		assert.match(await loadError({ configPaths: [p] }), /client.min_dynamic_port: invalid dynamic port range/);
+	});
+
+	test("host_volume without a path", async () => {
+		const p = await file("hv.hcl", `${SERVER}client {\n  host_volume "x" {\n    read_only = true\n  }\n}\n`);
+		assert.match(await loadError({ configPaths: [p] }), /client.host_volume.x.path: missing path/);
+	});
+
+	test("telemetry in-memory interval above retention", async () => {
+		const p = await file(
+			"tel.hcl",
+			`${SERVER}telemetry {\n  in_memory_collection_interval = "2m"\n  in_memory_retention_period = "1m"\n}\n`,
+		);
+		assert.match(
+			await loadError({ configPaths: [p] }),
+			new RegExp(`^${p}: telemetry.in_memory_collection_interval: cannot be greater`),
+		);
+	});
+
+	test("a loopback bind outside -dev needs an explicit advertise address", async () => {
+		const p = await file("lo.hcl", `${SERVER}bind_addr = "127.0.0.1"\n`);
+		assert.match(
+			await loadError({ configPaths: [p] }),
+			new RegExp(`^${p}: advertise.http: defaulting advertise to localhost`),
+		);
+		const q = await file("lo2.hcl", `${SERVER}bind_addr = "127.0.0.1"\nadvertise {\n  http = "10.0.0.1"\n  rpc = "10.0.0.1:9999"\n  serf = "10.0.0.1"\n}\n`);
+		const { c } = await load({ configPaths: [q] });
+		assert.deepEqual(c.advertise, { http: "10.0.0.1:4646", rpc: "10.0.0.1:9999", serf: "10.0.0.1:4648" });
+	});
+
+	test("missing config file", async () => {
+		const p = join(dir, "does-not-exist.hcl");
+		const msg = await loadError({ configPaths: [p] });
+		assert.equal(msg, `${p}: cannot load configuration: no such file or directory`);
+	});
+
+	test("a file with a bad value stops loading and names file and key", async () => {
+		const p = await file("bad.hcl", 'server {\n  bootstrap_expect = "x"\n}\n');
+		assert.equal(
+			await loadError({ configPaths: [p] }),
+			`${p}: server.bootstrap_expect: expected a number, got "x"`,
+		);
+	});
+});

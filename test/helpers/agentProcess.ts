@@ -1,0 +1,129 @@
+// Starts real `nomad-ts agent` processes on free loopback ports for integration tests, and makes
+// sure every one of them is gone when the test ends.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const BIN = join(REPO, "bin/nomad-ts.ts");
+
+export async function freePort(): Promise<number> {
+	return new Promise((res, rej) => {
+		const s = createServer();
+		s.once("error", rej);
+		s.listen(0, "127.0.0.1", () => {
+			const port = (s.address() as { port: number }).port;
+			s.close(() => res(port));
+		});
+	});
+}
+
+export interface Ports {
+	http: number;
+	rpc: number;
+	serf: number;
+}
+
+export async function freePorts(): Promise<Ports> {
+	return { http: await freePort(), rpc: await freePort(), serf: await freePort() };
+}
+
+export interface StartedAgent {
+	proc: ChildProcess;
+	ports: Ports;
+	url: string;
+	output: () => string;
+	stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+	for (const p of live) p.kill("SIGKILL");
+});
+
+/** Spawns the agent and waits until /v1/status/leader answers with a leader. */
+export async function startAgent(
+	args: string[],
+	ports: Ports,
+	opts: { waitLeader?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<StartedAgent> {
+	const proc = spawn(process.execPath, [BIN, "agent", ...args], {
+		cwd: REPO,
+		env: { ...process.env, ...opts.env },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	live.add(proc);
+	let out = "";
+	proc.stdout?.on("data", (d: Buffer) => {
+		out += d.toString();
+	});
+	proc.stderr?.on("data", (d: Buffer) => {
+		out += d.toString();
+	});
+	const exited = new Promise<number | null>((res) =>
+		proc.once("exit", (code) => {
+			live.delete(proc);
+			res(code);
+		}),
+	);
+	const url = `http://127.0.0.1:${ports.http}`;
+	const agent: StartedAgent = {
+		proc,
+		ports,
+		url,
+		output: () => out,
+		stop: async (signal: NodeJS.Signals = "SIGTERM") => {
+			if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+			return exited;
+		},
+	};
+	const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+	for (;;) {
+		if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${out}`);
+		try {
+			const r = await fetch(`${url}/v1/status/leader`);
+			const body = await r.text();
+			if (r.ok && (opts.waitLeader === false || body !== '""')) return agent;
+		} catch {
+			// not listening yet
+		}
+		if (Date.now() > deadline) {
+			await agent.stop("SIGKILL");
+			throw new Error(`agent not ready in time:\n${out}`);
+		}
+		await new Promise((r) => setTimeout(r, 25));
+	}
+}
+
+/** A temporary directory removed by the returned cleanup. */
+export function tempDir(prefix = "nomad-ts-test-"): { path: string; cleanup: () => void } {
+	const path = mkdtempSync(join(tmpdir(), prefix));
+	return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes an agent config file (JSON) and returns its path. */
+export function writeConfig(dir: string, name: string, config: unknown): string {
+	const p = join(dir, name);
+	writeFileSync(p, JSON.stringify(config, null, 2));
+	return p;
+}
+
+/** Starts a dev agent on fresh ports. */
+export async function startDevAgent(extra: string[] = []): Promise<StartedAgent> {
+	const ports = await freePorts();
+	const dir = tempDir();
+	const cfg = writeConfig(dir.path, "ports.json", {
+		ports: ports,
+		limits: { http_max_conns_per_client: 0 },
+	});
+	const agent = await startAgent(["-dev", `-config=${cfg}`, "-log-level=INFO", ...extra], ports);
+	const stop = agent.stop;
+	agent.stop = async (s) => {
+		const code = await stop(s);
+		dir.cleanup();
+		return code;
+	};
+	return agent;
+}
