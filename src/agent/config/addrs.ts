@@ -22,8 +22,9 @@ export interface AddrOptions {
 	where?: (key: string) => string | undefined;
 }
 
+/** `blame` is the key whose value led here, when that is not `key` itself. */
 function fail(opts: Required<AddrOptions>, key: string, msg: string, blame = key): ConfigError {
-	const source = opts.where(key) ?? opts.where(blame) ?? "agent configuration";
+	const source = opts.where(blame) ?? "agent configuration";
 	return new ConfigError(`${source}: ${key}: ${msg}`);
 }
 

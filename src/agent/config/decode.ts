@@ -49,8 +49,8 @@ export function decodeBlock(ctx: Ctx, schema: Schema, value: unknown, path: stri
 				ctx.warn(`${ctx.file}: unknown configuration key "${keyPath}" (ignored)`);
 				continue;
 			}
+			ctx.origins?.set(keyPath, ctx.file);
 			decodeField(ctx, field, key, raw, keyPath, patch);
-			if (field.t !== "block" && field.t !== "labeled") ctx.origins?.set(keyPath, ctx.file);
 		}
 	}
 	return patch;
@@ -77,6 +77,7 @@ function decodeField(ctx: Ctx, f: Field, key: string, raw: unknown, path: string
 		case "labeled": {
 			const list = (patch[f.to] ?? []) as Patch[];
 			for (const [name, body] of labeledEntries(ctx, path, raw)) {
+				ctx.origins?.set(`${path}.${name}`, ctx.file);
 				const item = decodeBlock(ctx, f.fields, body, `${path}.${name}`);
 				item.name = name;
 				list.push(item);

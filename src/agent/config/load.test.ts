@@ -185,7 +185,7 @@ http_api_response_headers = { "X-A" = "a" }
 
 	test("booleans only change when a later source sets them", async () => {
 		const a = await file("a.hcl", `${SERVER}acl { enabled = true }\nleave_on_terminate = true\n`);
-		const b = await file("b.hcl", "acl {\n  token_ttl = \"5s\"\n}\nleave_on_terminate = false\n");
+		const b = await file("b.hcl", 'acl {\n  token_ttl = "5s"\n}\nleave_on_terminate = false\n');
 		const { c } = await load({ configPaths: [a, b] });
 		assert.equal(c.acl.enabled, true);
 		assert.equal(c.acl.tokenTtl, 5 * SECOND);
@@ -304,17 +304,11 @@ describe("flags", () => {
 
 describe("validation", () => {
 	test("neither server nor client", async () => {
-		assert.equal(
-			await loadError({ dataDir: "/d" }),
-			"Must specify either server, client or dev mode for the agent.",
-		);
+		assert.equal(await loadError({ dataDir: "/d" }), "Must specify either server, client or dev mode for the agent.");
 	});
 
 	test("server without data_dir", async () => {
-		assert.equal(
-			await loadError({ server: true }),
-			'Must specify "data_dir" config option or "data-dir" CLI flag',
-		);
+		assert.equal(await loadError({ server: true }), 'Must specify "data_dir" config option or "data-dir" CLI flag');
 	});
 
 	test("client without data_dir needs all of its directories", async () => {
@@ -353,7 +347,10 @@ describe("validation", () => {
 
 	test("job_default_priority must stay below job_max_priority", async () => {
 		const p = await file("prio.hcl", `${SERVER}server {\n  job_default_priority = 100\n}\n`);
-		assert.match(await loadError({ configPaths: [p] }), new RegExp(`^${p}: server.job_default_priority: cannot be 100`));
+		assert.match(
+			await loadError({ configPaths: [p] }),
+			new RegExp(`^${p}: server.job_default_priority: cannot be 100`),
+		);
 	});
 
 	test("dynamic port range", async () => {
@@ -363,7 +360,10 @@ describe("validation", () => {
 
 	test("host_volume without a path", async () => {
 		const p = await file("hv.hcl", `${SERVER}client {\n  host_volume "x" {\n    read_only = true\n  }\n}\n`);
-		assert.match(await loadError({ configPaths: [p] }), /client.host_volume.x.path: missing path/);
+		assert.equal(
+			await loadError({ configPaths: [p] }),
+			`${p}: client.host_volume.x.path: missing path in host_volume config`,
+		);
 	});
 
 	test("telemetry in-memory interval above retention", async () => {
@@ -383,7 +383,10 @@ describe("validation", () => {
 			await loadError({ configPaths: [p] }),
 			new RegExp(`^${p}: advertise.http: defaulting advertise to localhost`),
 		);
-		const q = await file("lo2.hcl", `${SERVER}bind_addr = "127.0.0.1"\nadvertise {\n  http = "10.0.0.1"\n  rpc = "10.0.0.1:9999"\n  serf = "10.0.0.1"\n}\n`);
+		const q = await file(
+			"lo2.hcl",
+			`${SERVER}bind_addr = "127.0.0.1"\nadvertise {\n  http = "10.0.0.1"\n  rpc = "10.0.0.1:9999"\n  serf = "10.0.0.1"\n}\n`,
+		);
 		const { c } = await load({ configPaths: [q] });
 		assert.deepEqual(c.advertise, { http: "10.0.0.1:4646", rpc: "10.0.0.1:9999", serf: "10.0.0.1:4648" });
 	});
@@ -396,9 +399,6 @@ describe("validation", () => {
 
 	test("a file with a bad value stops loading and names file and key", async () => {
 		const p = await file("bad.hcl", 'server {\n  bootstrap_expect = "x"\n}\n');
-		assert.equal(
-			await loadError({ configPaths: [p] }),
-			`${p}: server.bootstrap_expect: expected a number, got "x"`,
-		);
+		assert.equal(await loadError({ configPaths: [p] }), `${p}: server.bootstrap_expect: expected a number, got "x"`);
 	});
 });

@@ -28,7 +28,15 @@ export async function loadAgentConfig(
 	const c = flags.dev ? devConfig() : defaultConfig();
 	const target = c as unknown as Record<string, unknown>;
 	const origins = new Map<string, string>();
-	const where = (key: string): string => origins.get(key) ?? "agent configuration";
+	// the source that last set a key, or failing that the closest enclosing block
+	const origin = (key: string): string | undefined => {
+		for (let k = key; k !== ""; k = k.includes(".") ? k.slice(0, k.lastIndexOf(".")) : "") {
+			const found = origins.get(k);
+			if (found) return found;
+		}
+		return undefined;
+	};
+	const where = (key: string): string => origin(key) ?? "agent configuration";
 
 	c.configPaths = [...(flags.configPaths ?? [])];
 	for (const path of c.configPaths) {
@@ -48,6 +56,6 @@ export async function loadAgentConfig(
 
 	finalize(c);
 	validate(c, { flags, warn, where });
-	await normalizeAddrs(c, { interfaces: options.interfaces, warn, where: (key) => origins.get(key) });
+	await normalizeAddrs(c, { interfaces: options.interfaces, warn, where: origin });
 	return c;
 }
