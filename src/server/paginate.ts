@@ -2,7 +2,7 @@
 // applies the go-bexpr filter to the full row and an optional selector, and returns one page plus
 // the token of the first row that did not fit. Tokens must be unique per row (a tiebreaker such as
 // the ID is part of every token) so no row is skipped or repeated across pages.
-import { compileFilter, FilterError } from "../api/filter/index.ts";
+import { compileFilter } from "../api/filter/index.ts";
 import type { QueryOptions } from "../api/query.ts";
 import { CodedError } from "../lib/errors.ts";
 
@@ -47,7 +47,7 @@ export function paginate<T>(req: PageRequest<T>): Page<T> {
 			try {
 				ok = filter(row);
 			} catch (err) {
-				const msg = err instanceof FilterError || err instanceof Error ? err.message : String(err);
+				const msg = err instanceof Error ? err.message : String(err);
 				throw new CodedError(400, `failed to read result page: ${msg}`);
 			}
 			if (!ok) continue;

@@ -73,3 +73,7 @@ describe("paths", () => {
 		await rejects(parseConfigFile(missing), new RegExp(`^${missing}: cannot load configuration: no such file`));
 	});
 });
+
+test("a .hcl file holding JSON is read as JSON, as HCL1 does", async () => {
+	assert.deepEqual(await parseConfigText("a.hcl", '{"region": "r"}'), { region: "r" });
+});

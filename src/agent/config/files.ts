@@ -1,8 +1,7 @@
 // Finding and parsing config files. A -config path is a file or a directory; a directory
 // contributes its *.hcl and *.json files in lexical order (editor temp files and sub-directories
-// skipped), as Nomad's LoadConfigDir does. Whether a file is JSON or HCL is decided by its
-// extension, or for other names by its first non-blank character ("{" = JSON), which is also how
-// HCL1 tells the two apart.
+// skipped), as Nomad's LoadConfigDir does. A file is JSON when it is named *.json or when its first
+// non-blank character is "{" (how HCL1 tells the two apart); anything else is HCL.
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
@@ -61,7 +60,7 @@ export async function parseConfigFile(file: string): Promise<ParsedFile> {
 /** Parses HCL or JSON config text; `file` is used for format detection and messages. */
 export async function parseConfigText(file: string, text: string): Promise<Record<string, unknown>> {
 	const ext = extname(file).toLowerCase();
-	const json = ext === ".json" || (ext !== ".hcl" && text.trimStart().startsWith("{"));
+	const json = ext === ".json" || text.trimStart().startsWith("{");
 	const body = json ? parseJson(file, text) : await parseHclText(file, text);
 	if (!isObject(body)) throw new ConfigError(`${file}: the configuration must be an object at the top level`);
 	return body;

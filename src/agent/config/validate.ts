@@ -2,6 +2,7 @@
 // convertServerConfig makes), plus the derived defaults Nomad fills in after merging.
 
 import { isAbsolute, join } from "node:path";
+import { DEFAULT_ENABLED_SCHEDULERS } from "./defaults.ts";
 import { ConfigError } from "./errors.ts";
 import type { AgentConfig, AgentFlags } from "./types.ts";
 
@@ -12,9 +13,11 @@ export interface ValidateOptions {
 	where: (key: string) => string;
 }
 
-/** Derived values: plugin_dir under data_dir, the core scheduler always enabled. */
+/** Derived values: plugin_dir under data_dir, the scheduler list. */
 export function finalize(c: AgentConfig): void {
 	if (c.pluginDir === "" && c.dataDir !== "") c.pluginDir = join(c.dataDir, "plugins");
+	// as Nomad: an empty list means every scheduler, and the core (GC) scheduler always runs
+	if (c.server.enabledSchedulers.length === 0) c.server.enabledSchedulers = [...DEFAULT_ENABLED_SCHEDULERS];
 	if (!c.server.enabledSchedulers.includes("_core")) c.server.enabledSchedulers.push("_core");
 }
 
