@@ -52,7 +52,10 @@ test("acknowledged writes survive SIGKILL", async () => {
 		}
 		const idx = Number((await fetch(`${agent.url}/v1/namespaces`)).headers.get("x-nomad-index"));
 		assert.ok(idx >= maxAcked, `index ${idx} went back behind ${maxAcked}`);
-		const w = await fetch(`${agent.url}/v1/namespace/after`, { method: "PUT", body: JSON.stringify({ Name: "after" }) });
+		const w = await fetch(`${agent.url}/v1/namespace/after`, {
+			method: "PUT",
+			body: JSON.stringify({ Name: "after" }),
+		});
 		assert.ok(Number(w.headers.get("x-nomad-index")) > idx);
 	} finally {
 		await agent.stop();

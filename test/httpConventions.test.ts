@@ -19,7 +19,11 @@ interface Raw {
 	body: Buffer;
 }
 
-function raw(method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Raw> {
+function raw(
+	method: string,
+	path: string,
+	opts: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Raw> {
 	return new Promise((resolve, reject) => {
 		const req = request(`${agent.url}${path}`, { method, headers: opts.headers }, (res) => {
 			const chunks: Buffer[] = [];

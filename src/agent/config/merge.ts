@@ -58,6 +58,9 @@ export function mergePatch(schema: Schema, target: Record<string, unknown>, patc
 				// Nomad replaces a plugin's config wholesale when the later block has one
 				if (Object.keys(v as object).length > 0 || !(f.to in target)) target[f.to] = structuredClone(v);
 				break;
+			case "bool":
+				if (!(f.trueWins && v === false && target[f.to] === true)) target[f.to] = v;
+				break;
 			default:
 				target[f.to] = v;
 		}

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 
 export type Field =
 	| { t: "str"; to: string; check?: (v: string) => string | undefined }
-	| { t: "bool"; to: string }
+	| { t: "bool"; to: string; trueWins?: boolean }
 	| { t: "int"; to: string; min?: number; max?: number; check?: (v: number) => string | undefined }
 	| { t: "float"; to: string; min?: number; max?: number }
 	| { t: "dur"; to: string }
@@ -74,8 +74,10 @@ const serverJoin: Schema = {
 
 const addrs: Schema = { http: str("http"), rpc: str("rpc"), serf: str("serf") };
 
+// Nomad's ClientConfig/ServerConfig.Merge only ever turn `enabled` on (if b.Enabled { ... = true }),
+// so `-dev` plus a file saying `enabled = false` still runs both.
 const client: Schema = {
-	enabled: bool("enabled"),
+	enabled: { t: "bool", to: "enabled", trueWins: true },
 	state_dir: str("stateDir"),
 	alloc_dir: str("allocDir"),
 	alloc_mounts_dir: str("allocMountsDir"),
@@ -155,7 +157,7 @@ const client: Schema = {
 };
 
 const server: Schema = {
-	enabled: bool("enabled"),
+	enabled: { t: "bool", to: "enabled", trueWins: true },
 	authoritative_region: str("authoritativeRegion"),
 	bootstrap_expect: count("bootstrapExpect"),
 	data_dir: str("dataDir"),

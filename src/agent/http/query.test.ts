@@ -58,9 +58,18 @@ test("bad query parameters give Nomad's 400 messages", () => {
 });
 
 test("blocking budget: default 5m, capped at 10m, jitter up to wait/16", () => {
-	assert.equal(blockingBudget(0, () => 0), 5 * MINUTE);
-	assert.equal(blockingBudget(20 * MINUTE, () => 0), 10 * MINUTE);
-	assert.equal(blockingBudget(16 * SECOND, () => 0.999999999), 16 * SECOND + SECOND - 1);
+	assert.equal(
+		blockingBudget(0, () => 0),
+		5 * MINUTE,
+	);
+	assert.equal(
+		blockingBudget(20 * MINUTE, () => 0),
+		10 * MINUTE,
+	);
+	assert.equal(
+		blockingBudget(16 * SECOND, () => 0.999999999),
+		16 * SECOND + SECOND - 1,
+	);
 	const q = parseQueryOptions(ctx("index=5&wait=16s"), "g");
 	assert.ok(q.MaxQueryTime >= 16 * SECOND && q.MaxQueryTime < 17 * SECOND);
 	assert.equal(q.MinQueryIndex, 5);
