@@ -5,7 +5,6 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { parse as parseHcl } from "@cdktn/hcl2json";
 import { isObject } from "./decode.ts";
 import { ConfigError } from "./errors.ts";
 import { hcl1ToHcl2 } from "./hcl1.ts";
@@ -109,6 +108,13 @@ function stripTrailingCommas(text: string): string {
 		out += c;
 	}
 	return out;
+}
+
+// The HCL parser is a Go program compiled to WebAssembly: loading it costs ~30 MB of resident
+// memory for the life of the process, so it is only loaded when an HCL file is actually read.
+async function parseHcl(file: string, text: string): Promise<unknown> {
+	const { parse } = await import("@cdktn/hcl2json");
+	return parse(file, text);
 }
 
 async function parseHclText(file: string, text: string): Promise<unknown> {
