@@ -77,6 +77,9 @@ export class Agent implements AgentHandle {
 				trailingLogs: c.server.raftTrailingLogs,
 			});
 			await this.server.start();
+			// A new leader's first work (cluster ID, scheduler config, root key) is a few hundred ms at
+			// most; finishing it before HTTP opens means a client never sees an empty JWKS.
+			await this.server.leadershipReady();
 		}
 		if (c.client.enabled) {
 			// The client's server list: configured servers, else this agent's own server. Node
