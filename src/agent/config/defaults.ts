@@ -4,10 +4,11 @@
 
 import { availableParallelism, hostname } from "node:os";
 import { HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
+import { NOMAD_PRERELEASE, NOMAD_VERSION, VERSION_METADATA } from "../../lib/version.ts";
 import type { AgentConfig, ServerJoinConfig } from "./types.ts";
 
 /** Reported in /v1/agent/self Version; the agent may overwrite it. */
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = NOMAD_VERSION;
 
 /** Nomad's built-in schedulers plus the core (GC) scheduler. */
 export const DEFAULT_ENABLED_SCHEDULERS = ["service", "batch", "system", "sysbatch", "_core"];
@@ -210,7 +211,7 @@ export function defaultConfig(): AgentConfig {
 		devMode: false,
 		files: [],
 		configPaths: [],
-		version: { version: AGENT_VERSION, prerelease: "", metadata: "" },
+		version: { version: NOMAD_VERSION, prerelease: NOMAD_PRERELEASE, metadata: VERSION_METADATA },
 	};
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECOND } from "../../lib/duration.ts";
+import { NOMAD_VERSION, VERSION_METADATA } from "../../lib/version.ts";
 import { defaultConfig, devConfig } from "./defaults.ts";
 import { configToWire } from "./wire.ts";
 
@@ -34,7 +35,7 @@ describe("configToWire", () => {
 			RPCHandshakeTimeout: "5s",
 			RPCMaxConnsPerClient: 100,
 		});
-		assert.deepEqual(w.Version, { Version: "0.1.0", VersionPrerelease: "", VersionMetadata: "" });
+		assert.deepEqual(w.Version, { Version: NOMAD_VERSION, VersionPrerelease: "", VersionMetadata: VERSION_METADATA });
 		JSON.stringify(w); // serialisable
 	});
 
