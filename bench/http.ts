@@ -18,7 +18,7 @@ async function throughput(url: string): Promise<number> {
 const barePort = await freePort();
 const t0 = performance.now();
 const bare = spawnTracked(process.execPath, [
-	`${BIN.replace("bin/nomad-ts.ts", "bench/bareServer.ts")}`,
+	`${BIN.replace("bin/nomad-ts.js", "bench/bareServer.ts")}`,
 	String(barePort),
 ]);
 const bareReady = await waitFor(`http://127.0.0.1:${barePort}/`, () => true, t0);

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "..");
-export const BIN = join(REPO, "bin/nomad-ts.ts");
+export const BIN = join(REPO, "bin/nomad-ts.js");
 
 const children = new Set<ChildProcess>();
 for (const sig of ["exit", "SIGINT", "SIGTERM"] as const) {

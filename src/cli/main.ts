@@ -1,5 +1,5 @@
 // The CLI entry: dispatches subcommands. It speaks only the HTTP API (src/api); the `agent`
-// command is dispatched by bin/nomad-ts.ts before reaching here, since it runs the agent itself.
+// command is dispatched by bin/nomad-ts.js before reaching here, since it runs the agent itself.
 import { versionLine } from "../lib/version.ts";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-export const BIN = join(REPO, "bin/nomad-ts.ts");
+export const BIN = join(REPO, "bin/nomad-ts.js");
 
 export async function freePort(): Promise<number> {
 	return new Promise((res, rej) => {
