@@ -18,7 +18,7 @@ async function throughput(url: string): Promise<number> {
 const barePort = await freePort();
 const t0 = performance.now();
 const bare = spawnTracked(process.execPath, [
-	`${BIN.replace("bin/nomad-ts.js", "bench/bareServer.ts")}`,
+	`${BIN.replace("bin/nomad-ts.js", "bench/bareServer.mjs")}`,
 	String(barePort),
 ]);
 const bareReady = await waitFor(`http://127.0.0.1:${barePort}/`, () => true, t0);
@@ -33,7 +33,7 @@ for (let i = 0; i < 2; i++) {
 }
 readies.sort((a, b) => a - b);
 figure("dev_agent_ready_ms", readies[1] ?? Number.NaN, "ms (median of 3; HTTP answering with a known leader)");
-figure("bare_http_ready_ms", bareReady, "ms (baseline: bare node:http process answering)");
+figure("bare_http_ready_ms", bareReady, "ms (baseline: bare node:http process, plain JS, answering)");
 
 await new Promise((r) => setTimeout(r, 3000));
 figure("dev_agent_idle_rss", rssMB(agent.proc.pid as number), "MB");
