@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { BIN, freePorts, REPO, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
 
@@ -140,6 +141,16 @@ test("limits.http_max_conns_per_client answers excess connections with Nomad's r
 		for (const s of socks) s.destroy();
 		await agent.stop();
 	}
+});
+
+test("npx nomad-ts: the project's CLI is linked into node_modules/.bin by npm ci", () => {
+	const r = spawnSync(join(REPO, "node_modules/.bin/nomad-ts"), ["version"], {
+		cwd: REPO,
+		encoding: "utf8",
+		env: { ...process.env, PATH: `${join(REPO, "node_modules/.bin")}:${process.env.PATH}` },
+	});
+	assert.equal(r.status, 0, r.stderr);
+	assert.match(r.stdout, /^Nomad v\d+\.\d+\.\d+/);
 });
 
 test("version", () => {
