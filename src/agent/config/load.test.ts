@@ -1,54 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, hostname, tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
-import type { Interfaces } from "./addrs.ts";
-import { type AgentConfig, type AgentFlags, ConfigError, loadAgentConfig } from "./index.ts";
 
-// A host with one private address, so wildcard binds have something to advertise.
-const IFACES: Interfaces = {
-	lo: [{ address: "127.0.0.1", netmask: "255.0.0.0", family: "IPv4", mac: "", internal: true, cidr: "127.0.0.1/8" }],
-	eth0: [
-		{ address: "10.9.8.7", netmask: "255.255.255.0", family: "IPv4", mac: "", internal: false, cidr: "10.9.8.7/24" },
-	],
-};
-
-let dir: string;
-before(async () => {
-	dir = await mkdtemp(join(tmpdir(), "nomad-ts-config-"));
-});
-after(async () => {
-	await rm(dir, { recursive: true, force: true });
-});
-
-let seq = 0;
-async function file(name: string, text: string): Promise<string> {
-	const sub = join(dir, `t${++seq}`);
-	await mkdir(sub, { recursive: true });
-	const p = join(sub, name);
-	await writeFile(p, text);
-	return p;
-}
-
-async function load(flags: AgentFlags): Promise<{ c: AgentConfig; warnings: string[] }> {
-	const warnings: string[] = [];
-	const c = await loadAgentConfig(flags, (m) => warnings.push(m), { interfaces: IFACES });
-	return { c, warnings };
-}
-
-async function loadError(flags: AgentFlags): Promise<string> {
-	try {
-		await load(flags);
-	} catch (err) {
-		assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-		return err.message;
-	}
-	assert.fail("expected loadAgentConfig to throw");
-}
-
-const SERVER = `data_dir = "/var/lib/nomad"\nserver {\n  enabled = true\n}\n`;
+import { file, load, loadError, SERVER, tempRoot } from "./testFixtures.ts";
 
 describe("defaults", () => {
 	test("a minimal server config gets Nomad's defaults", async () => {
@@ -221,7 +178,7 @@ http_api_response_headers = { "X-A" = "a" }
 	});
 
 	test("a directory loads *.hcl and *.json in lexical order and ignores the rest", async () => {
-		const d = join(dir, "confdir");
+		const d = join(tempRoot(), "confdir");
 		await mkdir(join(d, "sub.hcl"), { recursive: true });
 		await writeFile(join(d, "10-base.hcl"), `${SERVER}region = "base"\n`);
 		await writeFile(join(d, "20-region.json"), '{"region": "json", "datacenter": "dc-json"}');
@@ -239,7 +196,7 @@ http_api_response_headers = { "X-A" = "a" }
 	});
 
 	test("an empty directory warns but is not an error", async () => {
-		const d = join(dir, "empty");
+		const d = join(tempRoot(), "empty");
 		await mkdir(d, { recursive: true });
 		const { warnings } = await load({ configPaths: [d], server: true, dataDir: "/tmp/n" });
 		assert.ok(warnings.some((w) => w.includes("No configuration loaded from") && w.includes(d)));

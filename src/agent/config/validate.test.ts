@@ -1,53 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import type { Interfaces } from "./addrs.ts";
-import { type AgentConfig, type AgentFlags, ConfigError, loadAgentConfig } from "./index.ts";
+import { describe, test } from "node:test";
 
-// A host with one private address, so wildcard binds have something to advertise.
-const IFACES: Interfaces = {
-	lo: [{ address: "127.0.0.1", netmask: "255.0.0.0", family: "IPv4", mac: "", internal: true, cidr: "127.0.0.1/8" }],
-	eth0: [
-		{ address: "10.9.8.7", netmask: "255.255.255.0", family: "IPv4", mac: "", internal: false, cidr: "10.9.8.7/24" },
-	],
-};
-
-let dir: string;
-before(async () => {
-	dir = await mkdtemp(join(tmpdir(), "nomad-ts-config-"));
-});
-after(async () => {
-	await rm(dir, { recursive: true, force: true });
-});
-
-let seq = 0;
-async function file(name: string, text: string): Promise<string> {
-	const sub = join(dir, `t${++seq}`);
-	await mkdir(sub, { recursive: true });
-	const p = join(sub, name);
-	await writeFile(p, text);
-	return p;
-}
-
-async function load(flags: AgentFlags): Promise<{ c: AgentConfig; warnings: string[] }> {
-	const warnings: string[] = [];
-	const c = await loadAgentConfig(flags, (m) => warnings.push(m), { interfaces: IFACES });
-	return { c, warnings };
-}
-
-async function loadError(flags: AgentFlags): Promise<string> {
-	try {
-		await load(flags);
-	} catch (err) {
-		assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-		return err.message;
-	}
-	assert.fail("expected loadAgentConfig to throw");
-}
-
-const SERVER = `data_dir = "/var/lib/nomad"\nserver {\n  enabled = true\n}\n`;
+import { file, load, loadError, SERVER, tempRoot } from "./testFixtures.ts";
 
 describe("validation", () => {
 	test("neither server nor client", async () => {
@@ -147,7 +102,7 @@ describe("validation", () => {
 	});
 
 	test("missing config file", async () => {
-		const p = join(dir, "does-not-exist.hcl");
+		const p = join(tempRoot(), "does-not-exist.hcl");
 		const msg = await loadError({ configPaths: [p] });
 		assert.equal(msg, `${p}: cannot load configuration: no such file or directory`);
 	});
