@@ -72,7 +72,7 @@ export class Agent implements AgentHandle {
 				dataDir,
 				bootstrapExpect: Math.max(1, c.server.bootstrapExpect),
 				rpcAdvertise: this.rpcAdvertise(),
-				logger: this.logger.hub ? new Logger(this.logger.hub) : this.logger,
+				logger: new Logger(this.logger.hub),
 				snapshotThreshold: c.server.raftSnapshotThreshold,
 				trailingLogs: c.server.raftTrailingLogs,
 			});
