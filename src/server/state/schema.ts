@@ -20,16 +20,30 @@ export const TABLES = {
 	/** One row, key "cluster": cluster ID and creation time, written by the first leader. */
 	cluster_meta: { primaryKey: () => "cluster" },
 	namespaces: { primaryKey: (r) => r.Name as string },
-	root_keys: {
-		primaryKey: (r) => r.KeyID as string,
-		indexes: { state: (r) => r.State as string },
+	root_keys: { primaryKey: (r) => r.KeyID as string, indexes: { state: (r) => r.State as string } },
+	/** Current version of each job. Key: namespace \0 job ID. */
+	jobs: {
+		primaryKey: byNsAndId,
+		indexes: {
+			id: (r) => r.ID as string,
+			parent: (r) => (r.ParentID ? `${r.Namespace as string}\u0000${r.ParentID as string}` : undefined),
+			periodic: (r) => ((r.Periodic as Row | null)?.Enabled ? "true" : undefined),
+		},
 	},
-	jobs: { primaryKey: byNsAndId, indexes: { id: (r) => r.ID as string } },
-	nodes: { primaryKey: (r) => r.ID as string },
+	/** Retained versions. Key: namespace \0 job ID \0 version (zero-padded so versions sort). */
+	job_versions: {
+		primaryKey: (r) => `${r.Namespace as string}\u0000${r.ID as string}\u0000${String(r.Version).padStart(20, "0")}`,
+	},
+	/** JobSummary per job. Key: namespace \0 job ID. */
+	job_summary: { primaryKey: (r) => `${r.Namespace as string}\u0000${r.JobID as string}` },
+	/** Last launch of each periodic job (PeriodicLaunch). Key: namespace \0 job ID. */
+	periodic_launch: { primaryKey: byNsAndId },
+	nodes: { primaryKey: (r) => r.ID as string, indexes: { pool: (r) => r.NodePool as string } },
 	evals: {
 		primaryKey: (r) => r.ID as string,
 		indexes: {
 			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
+			status: (r) => r.Status as string,
 		},
 	},
 	allocs: {
@@ -38,7 +52,12 @@ export const TABLES = {
 			node: (r) => r.NodeID as string | undefined,
 			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
 			eval: (r) => r.EvalID as string | undefined,
+			deployment: (r) => (r.DeploymentID as string | undefined) || undefined,
 		},
+	},
+	deployments: {
+		primaryKey: (r) => r.ID as string,
+		indexes: { job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}` },
 	},
 } satisfies Record<string, TableSpec>;
 
