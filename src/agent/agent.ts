@@ -75,6 +75,10 @@ export class Agent implements AgentHandle {
 				logger: new Logger(this.logger.hub),
 				snapshotThreshold: c.server.raftSnapshotThreshold,
 				trailingLogs: c.server.raftTrailingLogs,
+				jobDefaultPriority: c.server.jobDefaultPriority,
+				jobMaxPriority: c.server.jobMaxPriority,
+				jobMaxCount: c.server.jobMaxCount,
+				jobTrackedVersions: c.server.jobTrackedVersions,
 			});
 			await this.server.start();
 			// A new leader's first work (cluster ID, scheduler config, root key) is a few hundred ms at

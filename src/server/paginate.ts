@@ -9,8 +9,15 @@ import { CodedError } from "../lib/errors.ts";
 export interface PageRequest<T> {
 	rows: Iterable<T>;
 	query: Pick<QueryOptions, "Filter" | "PerPage" | "NextToken" | "Reverse">;
-	/** The resume token of a row; compared as strings in iteration order. */
+	/** The resume token of a row, as sent in X-Nomad-NextToken. */
 	token: (row: T) => string;
+	/**
+	 * A row's position as a string that sorts in iteration order (default: its token). Needed when
+	 * the token's text does not sort like the rows (e.g. "<ns>.<id>" vs keys "<ns>\0<id>").
+	 */
+	sortKey?: (row: T) => string;
+	/** The sortable form of a token received from the client (default: the token itself). */
+	tokenSortKey?: (token: string) => string;
 	/** Extra in-code selection (namespace, ACL), applied after the filter. */
 	select?: (row: T) => boolean;
 }
@@ -35,11 +42,11 @@ export function paginate<T>(req: PageRequest<T>): Page<T> {
 	const { query } = req;
 	const filter = compileListFilter(query.Filter);
 	const items: T[] = [];
-	const target = query.NextToken;
+	const target = query.NextToken === "" ? "" : (req.tokenSortKey?.(query.NextToken) ?? query.NextToken);
 	for (const row of req.rows) {
-		const tok = req.token(row);
 		if (target !== "") {
-			const passed = query.Reverse ? tok > target : tok < target;
+			const pos = req.sortKey?.(row) ?? req.token(row);
+			const passed = query.Reverse ? pos > target : pos < target;
 			if (passed) continue;
 		}
 		if (filter) {
@@ -53,7 +60,7 @@ export function paginate<T>(req: PageRequest<T>): Page<T> {
 			if (!ok) continue;
 		}
 		if (req.select && !req.select(row)) continue;
-		if (query.PerPage > 0 && items.length >= query.PerPage) return { items, nextToken: tok };
+		if (query.PerPage > 0 && items.length >= query.PerPage) return { items, nextToken: req.token(row) };
 		items.push(row);
 	}
 	return { items, nextToken: "" };

@@ -9,6 +9,8 @@ import type { Logger } from "../lib/logger.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
 import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
 import { type ApplyResult, FSM } from "./fsm/fsm.ts";
+import { jobCommands } from "./fsm/jobCommands.ts";
+import { nodeCommands } from "./fsm/nodeCommands.ts";
 import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
 import { Raft } from "./raft/raft.ts";
 import { createMemoryLog } from "./raftlog/memory.ts";
@@ -32,6 +34,17 @@ export interface ServerOptions {
 	snapshotThreshold?: number;
 	trailingLogs?: number;
 	defaultSchedulerConfig?: Row;
+	jobDefaultPriority?: number;
+	jobMaxPriority?: number;
+	jobMaxCount?: number;
+	jobTrackedVersions?: number;
+}
+
+/** Leader-side reactions to committed changes (eval broker, periodic dispatcher, ...). */
+export interface ServerHooks {
+	evalsCreated?: (evals: Row[]) => void;
+	jobRegistered?: (job: Row | undefined) => void;
+	jobDeregistered?: (namespace: string, id: string, purge: boolean) => void;
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: Row = {
@@ -64,6 +77,8 @@ export class Server {
 		this.logger = opts.logger.named("nomad");
 		this.fsm = new FSM(this.state);
 		this.fsm.registerAll(coreCommands);
+		this.fsm.registerAll(jobCommands);
+		this.fsm.registerAll(nodeCommands);
 		const log: LogStore = opts.dataDir
 			? createSqliteLog({
 					path: join(opts.dataDir, "raft", "raft.db"),
@@ -183,6 +198,21 @@ export class Server {
 		meta.KnownLeader = this.leader;
 		meta.LastContact = 0;
 		return out.value;
+	}
+
+	readonly hooks: ServerHooks = {};
+
+	/** Called after evaluations were committed; the leader's broker picks them up. */
+	evalsCreated(evals: Row[]): void {
+		if (this.leader && evals.length > 0) this.hooks.evalsCreated?.(evals);
+	}
+
+	jobRegistered(job: Row | undefined): void {
+		if (this.leader) this.hooks.jobRegistered?.(job);
+	}
+
+	jobDeregistered(namespace: string, id: string, purge: boolean): void {
+		if (this.leader) this.hooks.jobDeregistered?.(namespace, id, purge);
 	}
 
 	view(): StateView {

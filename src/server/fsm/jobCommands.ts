@@ -57,10 +57,13 @@ function putVersion(tx: WriteTxn, job: Row, tracked: number): void {
 	}
 }
 
-function putEvals(tx: WriteTxn, evals: Row[] | undefined): void {
+function putEvals(tx: WriteTxn, evals: Row[] | undefined, jobModifyIndex?: number): void {
 	for (const ev of evals ?? []) {
 		const existing = tx.get("evals", ev.ID as string);
-		tx.put("evals", { ...ev, CreateIndex: existing?.CreateIndex ?? tx.index, ModifyIndex: tx.index });
+		const row: Row = { ...ev, CreateIndex: existing?.CreateIndex ?? tx.index, ModifyIndex: tx.index };
+		// The eval of a register points at the job version it was created for.
+		if (jobModifyIndex !== undefined) row.JobModifyIndex = jobModifyIndex;
+		tx.put("evals", row);
 	}
 }
 
@@ -109,7 +112,7 @@ export const jobCommands: Record<string, CommandHandler> = {
 			}
 		}
 		const stored = upsertJob(tx, job, { tracked: p.TrackedVersions as number | undefined });
-		putEvals(tx, p.Evals as Row[] | undefined);
+		putEvals(tx, p.Evals as Row[] | undefined, stored.JobModifyIndex as number);
 		refreshJobStatus(tx, stored.Namespace as string, stored.ID as string);
 		return { JobModifyIndex: stored.JobModifyIndex, Version: stored.Version };
 	},

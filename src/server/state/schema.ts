@@ -12,6 +12,9 @@ export interface TableSpec {
 // in place; write a new object. Snapshots share rows.
 export type Row = Record<string, unknown>;
 
+/** Sortable create index, for "<CreateIndex>.<ID>" pagination order. */
+export const createKey = (r: Row): string => String((r.CreateIndex as number | undefined) ?? 0).padStart(20, "0");
+
 const byNsAndId = (r: Row): string => `${r.Namespace as string}\u0000${r.ID as string}`;
 
 export const TABLES = {
@@ -44,6 +47,7 @@ export const TABLES = {
 		indexes: {
 			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
 			status: (r) => r.Status as string,
+			create: (r) => createKey(r),
 		},
 	},
 	allocs: {
@@ -53,6 +57,7 @@ export const TABLES = {
 			job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}`,
 			eval: (r) => r.EvalID as string | undefined,
 			deployment: (r) => (r.DeploymentID as string | undefined) || undefined,
+			create: (r) => createKey(r),
 		},
 	},
 	deployments: {

@@ -137,3 +137,22 @@ test("dump and restore round-trip tables, indexes and table indexes", () => {
 	);
 	assert.equal(copy.tableIndex("allocs"), 3);
 });
+
+test("scanIndex walks rows in secondary-index order", () => {
+	const s = new StateStore();
+	s.write(5, (tx) => tx.put("evals", { ID: "b", Namespace: "default", JobID: "j", Status: "pending", CreateIndex: 5 }));
+	s.write(6, (tx) => tx.put("evals", { ID: "a", Namespace: "default", JobID: "j", Status: "pending", CreateIndex: 6 }));
+	s.write(7, (tx) => tx.put("evals", { ID: "c", Namespace: "default", JobID: "j", Status: "pending", CreateIndex: 2 }));
+	assert.deepEqual(
+		[...s.scanIndex("evals", "create")].map((r) => r.ID),
+		["c", "b", "a"],
+	);
+	assert.deepEqual(
+		[...s.scanIndex("evals", "create", { reverse: true })].map((r) => r.ID),
+		["a", "b", "c"],
+	);
+	assert.deepEqual(
+		[...s.scanIndex("evals", "create", { from: "00000000000000000005" })].map((r) => r.ID),
+		["b", "a"],
+	);
+});

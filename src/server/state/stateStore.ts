@@ -115,6 +115,27 @@ export class StateView {
 		}
 	}
 
+	/**
+	 * Every row in the order of secondary index `index` (ties by primary key), optionally starting
+	 * at index value `from` — e.g. evals by create index for "<CreateIndex>.<ID>" pagination.
+	 */
+	*scanIndex<T extends Row = Row>(
+		name: TableName,
+		index: string,
+		opts: { from?: string; reverse?: boolean } = {},
+	): Generator<T> {
+		const t = this.table(name);
+		const tree = t.idx.get(index);
+		if (!tree) throw new Error(`table ${name} has no index ${index}`);
+		const iter = opts.reverse
+			? tree.entriesReversed(opts.from !== undefined ? `${opts.from}${SEP}\uffff` : undefined)
+			: tree.entries(opts.from);
+		for (const [, pk] of iter) {
+			const row = t.rows.get(pk);
+			if (row) yield row as T;
+		}
+	}
+
 	/** Rows whose secondary index `index` has exactly `value`, in primary-key order. */
 	*byIndex<T extends Row = Row>(name: TableName, index: string, value: string): Generator<T> {
 		const t = this.table(name);

@@ -3,6 +3,8 @@ import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import type { AgentHandle } from "./context.ts";
+import { evalAllocRoutes } from "./evalAllocRoutes.ts";
+import { jobRoutes } from "./jobRoutes.ts";
 import { keyringRoutes } from "./keyringRoutes.ts";
 import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
 import { namespaceRoutes } from "./namespaceRoutes.ts";
@@ -18,6 +20,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...agentRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
+		...jobRoutes(agent),
+		...evalAllocRoutes(agent),
 		...miscRoutes(),
 	];
 	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];

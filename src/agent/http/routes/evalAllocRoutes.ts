@@ -1,0 +1,126 @@
+// /v1/evaluations, /v1/evaluations/count, /v1/evaluation/<id>[/allocations], /v1/allocations,
+// /v1/allocation/<id>[/stop].
+import { emptyQueryMeta } from "../../../api/query.ts";
+import { CodedError } from "../../../lib/errors.ts";
+import {
+	countEvals,
+	evalAllocs,
+	getAlloc,
+	getEval,
+	listAllocs,
+	listEvals,
+} from "../../../server/endpoints/evalAllocEndpoint.ts";
+import { byMethod } from "../methods.ts";
+import { parseGoBool, parseQueryOptions } from "../query.ts";
+import type { RequestContext, Route } from "../types.ts";
+import { type AgentHandle, setMeta } from "./context.ts";
+import { serverOf } from "./serverAccess.ts";
+
+/** Nomad parses these with strconv.ParseBool and answers 400 on junk. */
+function optBool(ctx: RequestContext, name: string, dflt: boolean): boolean {
+	const v = ctx.query.get(name);
+	if (v === null || v === "") return dflt;
+	const b = parseGoBool(v);
+	if (b === undefined)
+		throw new CodedError(
+			400,
+			`Failed to parse value of "${name}" (${v}) as a bool: strconv.ParseBool: parsing "${v}": invalid syntax`,
+		);
+	return b;
+}
+
+export function evalAllocRoutes(agent: AgentHandle): Route[] {
+	const read = (ctx: RequestContext) => ({ q: parseQueryOptions(ctx, agent.region), meta: emptyQueryMeta() });
+	return [
+		{
+			pattern: "/v1/evaluations",
+			acl: "namespace:read-job",
+			handler: byMethod({
+				GET: async (ctx) => {
+					const { q, meta } = read(ctx);
+					const out = await listEvals(
+						serverOf(agent),
+						q,
+						meta,
+						{ job: ctx.query.get("job") ?? undefined, status: ctx.query.get("status") ?? undefined },
+						ctx.signal,
+					);
+					setMeta(ctx, meta);
+					return out;
+				},
+			}),
+		},
+		{
+			pattern: "/v1/evaluations/count",
+			acl: "namespace:read-job",
+			handler: byMethod({
+				GET: async (ctx) => {
+					const { q, meta } = read(ctx);
+					const count = await countEvals(serverOf(agent), q, meta, ctx.signal);
+					setMeta(ctx, meta);
+					return { Count: count, ...meta };
+				},
+			}),
+		},
+		{
+			pattern: "/v1/evaluation/",
+			acl: "namespace:read-job",
+			handler: byMethod({
+				GET: async (ctx) => {
+					const { q, meta } = read(ctx);
+					const path = ctx.rest;
+					if (path.endsWith("/allocations")) {
+						const id = path.slice(0, -"/allocations".length);
+						const out = await evalAllocs(serverOf(agent), id, q, meta, ctx.signal);
+						setMeta(ctx, meta);
+						return out;
+					}
+					if (path === "" || path.includes("/")) throw new CodedError(404, "eval not found");
+					const ev = await getEval(serverOf(agent), path, optBool(ctx, "related", false), q, meta, ctx.signal);
+					setMeta(ctx, meta);
+					if (!ev) throw new CodedError(404, "eval not found");
+					return ev;
+				},
+			}),
+		},
+		{
+			pattern: "/v1/allocations",
+			acl: "namespace:read-job",
+			handler: byMethod({
+				GET: async (ctx) => {
+					const { q, meta } = read(ctx);
+					const out = await listAllocs(
+						serverOf(agent),
+						q,
+						meta,
+						{ resources: optBool(ctx, "resources", false), taskStates: optBool(ctx, "task_states", true) },
+						ctx.signal,
+					);
+					setMeta(ctx, meta);
+					return out;
+				},
+			}),
+		},
+		{
+			pattern: "/v1/allocation/",
+			acl: { GET: "namespace:read-job", PUT: "namespace:alloc-lifecycle", POST: "namespace:alloc-lifecycle" },
+			handler: (ctx) => {
+				const parts = ctx.rest.split("/");
+				if (parts.length > 2 || parts[0] === "") throw new CodedError(404, "resource not found");
+				const [id, action] = parts as [string, string | undefined];
+				if (action === undefined) {
+					return byMethod({
+						GET: async () => {
+							const { q, meta } = read(ctx);
+							const a = await getAlloc(serverOf(agent), id, q, meta, ctx.signal);
+							setMeta(ctx, meta);
+							if (!a) throw new CodedError(404, "alloc not found");
+							return a;
+						},
+					})(ctx);
+				}
+				throw new CodedError(404, "resource not found");
+			},
+		},
+	];
+}

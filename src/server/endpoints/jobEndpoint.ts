@@ -1,0 +1,563 @@
+// Job.* endpoints: list, read, register, deregister, versions, summary, evaluate, stability,
+// revert, scale, and a job's allocations/evaluations. Admission (conversion, defaults,
+// validation) lives in ../jobs; state changes go through JobCmd commands.
+import { randomUUID } from "node:crypto";
+import type { QueryMeta, QueryOptions, WriteRequest } from "../../api/query.ts";
+import type { Job } from "../../api/types/index.ts";
+import { CodedError } from "../../lib/errors.ts";
+import { JobCmd } from "../fsm/jobCommands.ts";
+import {
+	type AdmissionConfig,
+	addImpliedConstraints,
+	apiJobToStructs,
+	formatValidationErrors,
+	jobDiff,
+	specChanged,
+	validateJob,
+} from "../jobs/index.ts";
+import { paginate } from "../paginate.ts";
+import type { Server } from "../server.ts";
+import type { Row } from "../state/schema.ts";
+import type { StateView } from "../state/stateStore.ts";
+import { inNamespace } from "./evalAllocEndpoint.ts";
+import { allocListStub, jobListStub, omitEmpty } from "./stubs.ts";
+
+const jobKey = (ns: string, id: string): string => `${ns}\u0000${id}`;
+const nowNs = (): number => Date.now() * 1e6;
+
+export function admissionConfig(srv: Server): AdmissionConfig {
+	return {
+		region: srv.opts.region,
+		jobDefaultPriority: srv.opts.jobDefaultPriority ?? 50,
+		jobMaxPriority: srv.opts.jobMaxPriority ?? 100,
+		jobMaxCount: srv.opts.jobMaxCount ?? 50000,
+	};
+}
+
+export async function listJobs(
+	srv: Server,
+	q: QueryOptions,
+	meta: QueryMeta,
+	opts: { meta?: boolean },
+	signal?: AbortSignal,
+): Promise<Row[]> {
+	return srv.read(q, meta, {
+		tables: ["jobs", "job_summary"],
+		signal,
+		run: (view) => {
+			// Keys are "<ns>\0<id>"; tokens are Nomad's "<ns>.<id>" (namespaces cannot contain ".").
+			const rows =
+				q.Namespace === "*"
+					? view.scan("jobs", { reverse: q.Reverse })
+					: view.scan("jobs", { prefix: `${q.Namespace}\u0000${q.Prefix}`, reverse: q.Reverse });
+			const page = paginate({
+				rows,
+				query: q,
+				token: (r) => `${r.Namespace as string}.${r.ID as string}`,
+				sortKey: (r) => jobKey(r.Namespace as string, r.ID as string),
+				tokenSortKey: (t) => {
+					const dot = t.indexOf(".");
+					return dot < 0 ? t : jobKey(t.slice(0, dot), t.slice(dot + 1));
+				},
+				select: (r) => (q.Namespace !== "*" || (r.ID as string).startsWith(q.Prefix)) && inNamespace(q)(r),
+			});
+			meta.NextToken = page.nextToken;
+			return {
+				index: Math.max(1, view.maxIndex("jobs", "job_summary")),
+				value: page.items.map((j) => jobListStub(view, j, opts.meta === true)),
+			};
+		},
+	});
+}
+
+export async function getJob(
+	srv: Server,
+	ns: string,
+	id: string,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<Row> {
+	const job = await srv.read(q, meta, {
+		tables: ["jobs"],
+		signal,
+		run: (view) => {
+			const j = view.get("jobs", jobKey(ns, id));
+			return { index: Math.max(1, (j?.ModifyIndex as number | undefined) ?? view.tableIndex("jobs")), value: j };
+		},
+	});
+	if (!job) throw new CodedError(404, "job not found");
+	return job;
+}
+
+export interface RegisterRequest {
+	Job: unknown;
+	EnforceIndex?: boolean;
+	JobModifyIndex?: number;
+	PolicyOverride?: boolean;
+	PreserveCounts?: boolean;
+	PreserveResources?: boolean;
+	EvalPriority?: number;
+	Submission?: unknown;
+}
+
+export interface RegisterResponse {
+	EvalID: string;
+	EvalCreateIndex: number;
+	JobModifyIndex: number;
+	Warnings: string;
+	Index: number;
+	LastContact: number;
+	KnownLeader: boolean;
+	NextToken: string;
+}
+
+function newEval(job: Row, triggeredBy: string, priority: number | undefined, extra: Row = {}): Row {
+	const now = nowNs();
+	return {
+		ID: randomUUID(),
+		Namespace: job.Namespace,
+		Priority: priority && priority > 0 ? priority : job.Priority,
+		Type: job.Type,
+		TriggeredBy: triggeredBy,
+		JobID: job.ID,
+		Status: "pending",
+		CreateTime: now,
+		ModifyTime: now,
+		...extra,
+	};
+}
+
+const needsEval = (job: Row): boolean => !((job.Periodic as Row | null)?.Enabled === true) && !job.ParameterizedJob;
+
+/** Converts, defaults and validates a request's job; rejects what Nomad rejects. */
+export function admitJob(srv: Server, apiJob: unknown, w: WriteRequest): Job {
+	if (apiJob === undefined || apiJob === null) throw new CodedError(400, "Job must be specified");
+	const job = addImpliedConstraints(apiJobToStructs(apiJob, admissionConfig(srv)));
+	if (!job.ID) throw new CodedError(400, "Job ID hasn't been provided");
+	if (w.Namespace && w.Namespace !== "default" && job.Namespace === "default") job.Namespace = w.Namespace;
+	const errs = validateJob(job, admissionConfig(srv));
+	if (errs.length > 0) throw new CodedError(400, formatValidationErrors(errs));
+	return job;
+}
+
+export async function registerJob(
+	srv: Server,
+	req: RegisterRequest,
+	w: WriteRequest,
+	pathID?: string,
+): Promise<RegisterResponse> {
+	srv.checkRoute(w.Region, { write: true });
+	const job = admitJob(srv, req.Job, w) as unknown as Row;
+	if (pathID !== undefined && job.ID !== pathID) throw new CodedError(400, "Job ID does not match name");
+	const cfg = srv.state.get("scheduler_config", "config");
+	if (cfg?.RejectJobRegistration === true) {
+		throw new CodedError(403, "Job registration, dispatch, and scale are disabled by the scheduler configuration");
+	}
+	if (!srv.state.get("namespaces", job.Namespace as string)) {
+		throw new CodedError(400, `job "${job.ID as string}" is in nonexistent namespace "${job.Namespace as string}"`);
+	}
+	const existing = srv.state.get("jobs", jobKey(job.Namespace as string, job.ID as string));
+	if (req.EnforceIndex) {
+		const want = req.JobModifyIndex ?? 0;
+		if (want === 0 && existing) throw new CodedError(400, "Enforcing job modify index 0: job already exists");
+		if (want !== 0 && !existing) throw new CodedError(400, `Enforcing job modify index ${want}: job does not exist`);
+		if (existing && existing.JobModifyIndex !== want) {
+			throw new CodedError(
+				400,
+				`Enforcing job modify index ${want}: job exists with conflicting job modify index: ${existing.JobModifyIndex as number}`,
+			);
+		}
+	}
+	if (existing && (req.PreserveCounts || req.PreserveResources)) preserve(job, existing, req);
+	job.SubmitTime = nowNs();
+	const evals = needsEval(job) ? [newEval(job, "job-register", req.EvalPriority)] : [];
+	const meta = { Warnings: "", LastContact: 0, KnownLeader: true, NextToken: "" };
+	if (existing && !specChanged(existing as unknown as Job, job as unknown as Job) && existing.Stop === job.Stop) {
+		// Unchanged spec: no new version, but a new evaluation, as Nomad's Job.Register.
+		if (evals.length === 0) {
+			return {
+				EvalID: "",
+				EvalCreateIndex: 0,
+				JobModifyIndex: existing.JobModifyIndex as number,
+				Index: existing.JobModifyIndex as number,
+				...meta,
+			};
+		}
+		const ev: Row = { ...(evals[0] as Row), JobModifyIndex: existing.JobModifyIndex };
+		const r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev] });
+		srv.evalsCreated([ev]);
+		return {
+			EvalID: ev.ID as string,
+			EvalCreateIndex: r.index,
+			JobModifyIndex: existing.JobModifyIndex as number,
+			Index: r.index,
+			...meta,
+		};
+	}
+	const r = await srv.apply(JobCmd.register, {
+		Job: job,
+		Evals: evals,
+		EnforceIndex: req.EnforceIndex === true,
+		JobModifyIndex: req.JobModifyIndex ?? 0,
+		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
+	});
+	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
+	srv.jobRegistered(srv.state.get("jobs", jobKey(job.Namespace as string, job.ID as string)));
+	return {
+		EvalID: (evals[0]?.ID as string | undefined) ?? "",
+		EvalCreateIndex: evals.length > 0 ? r.index : 0,
+		JobModifyIndex: r.index,
+		Index: r.index,
+		...meta,
+	};
+}
+
+function preserve(job: Row, existing: Row, req: RegisterRequest): void {
+	const oldGroups = new Map(((existing.TaskGroups as Row[] | null) ?? []).map((g) => [g.Name as string, g]));
+	for (const tg of (job.TaskGroups as Row[] | null) ?? []) {
+		const old = oldGroups.get(tg.Name as string);
+		if (!old) continue;
+		if (req.PreserveCounts) tg.Count = old.Count;
+		if (req.PreserveResources) {
+			const oldTasks = new Map(((old.Tasks as Row[] | null) ?? []).map((t) => [t.Name as string, t]));
+			for (const t of (tg.Tasks as Row[] | null) ?? []) {
+				const ot = oldTasks.get(t.Name as string);
+				if (ot) t.Resources = ot.Resources;
+			}
+		}
+	}
+}
+
+export interface DeregisterOptions {
+	purge: boolean;
+	evalPriority?: number;
+	noShutdownDelay?: boolean;
+}
+
+export async function deregisterJob(
+	srv: Server,
+	ns: string,
+	id: string,
+	opts: DeregisterOptions,
+	w: WriteRequest,
+): Promise<Row> {
+	srv.checkRoute(w.Region, { write: true });
+	const job = srv.state.get("jobs", jobKey(ns, id));
+	if (!job) throw new CodedError(404, "job not found");
+	const evals = needsEval(job) ? [newEval(job, "job-deregister", opts.evalPriority)] : [];
+	const r = await srv.apply(JobCmd.deregister, {
+		Namespace: ns,
+		JobID: id,
+		Purge: opts.purge,
+		Evals: evals,
+		SubmitTime: nowNs(),
+		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
+	});
+	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
+	srv.jobDeregistered(ns, id, opts.purge);
+	return {
+		EvalID: (evals[0]?.ID as string | undefined) ?? "",
+		EvalCreateIndex: evals.length > 0 ? r.index : 0,
+		JobModifyIndex: r.index,
+		VolumeEvalID: "",
+		VolumeEvalIndex: 0,
+		Index: r.index,
+		LastContact: 0,
+		KnownLeader: true,
+		NextToken: "",
+	};
+}
+
+export async function jobVersions(
+	srv: Server,
+	ns: string,
+	id: string,
+	withDiffs: boolean,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<{ Versions: Row[]; Diffs: unknown[] | null }> {
+	const out = await srv.read(q, meta, {
+		tables: ["job_versions"],
+		signal,
+		run: (view) => {
+			const versions = [...view.scan("job_versions", { prefix: `${jobKey(ns, id)}\u0000`, reverse: true })];
+			const index =
+				versions.length > 0
+					? Math.max(...versions.map((v) => v.ModifyIndex as number))
+					: view.tableIndex("job_versions");
+			return { index: Math.max(1, index), value: versions };
+		},
+	});
+	if (out.length === 0) throw new CodedError(404, "job versions not found");
+	let diffs: unknown[] | null = null;
+	if (withDiffs) {
+		diffs = [];
+		for (let i = 0; i + 1 < out.length; i++) {
+			diffs.push(jobDiff(out[i + 1] as unknown as Job, out[i] as unknown as Job, false));
+		}
+	}
+	return { Versions: out, Diffs: diffs };
+}
+
+export async function jobSummary(
+	srv: Server,
+	ns: string,
+	id: string,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<Row> {
+	const s = await srv.read(q, meta, {
+		tables: ["job_summary"],
+		signal,
+		run: (view) => {
+			const row = view.get("job_summary", jobKey(ns, id));
+			return {
+				index: Math.max(1, (row?.ModifyIndex as number | undefined) ?? view.tableIndex("job_summary")),
+				value: row,
+			};
+		},
+	});
+	if (!s) throw new CodedError(404, "job not found");
+	return s;
+}
+
+export async function jobAllocations(
+	srv: Server,
+	ns: string,
+	id: string,
+	all: boolean,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<Row[]> {
+	return srv.read(q, meta, {
+		tables: ["allocs"],
+		signal,
+		run: (view: StateView) => {
+			const job = view.get("jobs", jobKey(ns, id));
+			const allocs = [...view.byIndex("allocs", "job", jobKey(ns, id))].filter(
+				// Without ?all, allocations of an earlier job with the same ID (purged and re-registered) are left out.
+				(a) => all || !job || (a.CreateIndex as number) >= (job.CreateIndex as number),
+			);
+			return { index: Math.max(1, view.tableIndex("allocs")), value: allocs.map((a) => allocListStub(view, a)) };
+		},
+	});
+}
+
+export async function jobEvaluations(
+	srv: Server,
+	ns: string,
+	id: string,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<Row[]> {
+	return srv.read(q, meta, {
+		tables: ["evals"],
+		signal,
+		run: (view) => ({
+			index: Math.max(1, view.tableIndex("evals")),
+			value: [...view.byIndex("evals", "job", jobKey(ns, id))].map(omitEmpty),
+		}),
+	});
+}
+
+export async function evaluateJob(
+	srv: Server,
+	ns: string,
+	id: string,
+	forceReschedule: boolean,
+	w: WriteRequest,
+): Promise<RegisterResponse> {
+	srv.checkRoute(w.Region, { write: true });
+	const job = srv.state.get("jobs", jobKey(ns, id));
+	if (!job) throw new CodedError(404, "job not found");
+	if ((job.Periodic as Row | null)?.Enabled) throw new CodedError(400, "can't evaluate periodic job");
+	if (job.ParameterizedJob) throw new CodedError(400, "can't evaluate parameterized job");
+	const ev = newEval(job, "job-register", undefined, { JobModifyIndex: job.JobModifyIndex });
+	if (forceReschedule) ev.ForceReschedule = true;
+	const r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev], ForceReschedule: forceReschedule });
+	srv.evalsCreated([ev]);
+	return {
+		EvalID: ev.ID as string,
+		EvalCreateIndex: r.index,
+		JobModifyIndex: job.JobModifyIndex as number,
+		Warnings: "",
+		Index: r.index,
+		LastContact: 0,
+		KnownLeader: true,
+		NextToken: "",
+	};
+}
+
+export async function setJobStability(
+	srv: Server,
+	ns: string,
+	id: string,
+	version: number,
+	stable: boolean,
+	w: WriteRequest,
+): Promise<number> {
+	srv.checkRoute(w.Region, { write: true });
+	if (!srv.state.get("jobs", jobKey(ns, id))) throw new CodedError(404, "job not found");
+	const r = await srv.apply(JobCmd.stability, { Namespace: ns, JobID: id, JobVersion: version, Stable: stable });
+	return r.index;
+}
+
+export async function revertJob(
+	srv: Server,
+	ns: string,
+	id: string,
+	version: number,
+	enforcePriorVersion: number | undefined,
+	w: WriteRequest,
+): Promise<RegisterResponse> {
+	srv.checkRoute(w.Region, { write: true });
+	const current = srv.state.get("jobs", jobKey(ns, id));
+	if (!current) throw new CodedError(404, "job not found");
+	if (enforcePriorVersion !== undefined && current.Version !== enforcePriorVersion) {
+		throw new CodedError(
+			400,
+			`Current job has version ${current.Version as number}; enforcing version ${enforcePriorVersion}`,
+		);
+	}
+	if (current.Version === version) throw new CodedError(400, `can't revert to current version`);
+	const target = srv.state.get("job_versions", `${jobKey(ns, id)}\u0000${String(version).padStart(20, "0")}`);
+	if (!target) throw new CodedError(400, `job "${id}" in namespace "${ns}" at version ${version} not found`);
+	const reverted: Row = { ...target, Stop: false, Version: current.Version, Stable: false };
+	const evals = needsEval(reverted) ? [newEval(reverted, "job-register", undefined)] : [];
+	reverted.SubmitTime = nowNs();
+	const r = await srv.apply(JobCmd.register, {
+		Job: reverted,
+		Evals: evals,
+		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
+	});
+	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
+	return {
+		EvalID: (evals[0]?.ID as string | undefined) ?? "",
+		EvalCreateIndex: evals.length > 0 ? r.index : 0,
+		JobModifyIndex: r.index,
+		Warnings: "",
+		Index: r.index,
+		LastContact: 0,
+		KnownLeader: true,
+		NextToken: "",
+	};
+}
+
+/** JobScaleStatus for GET /v1/job/:id/scale. */
+export async function jobScaleStatus(
+	srv: Server,
+	ns: string,
+	id: string,
+	q: QueryOptions,
+	meta: QueryMeta,
+	signal?: AbortSignal,
+): Promise<Row> {
+	const out = await srv.read(q, meta, {
+		tables: ["jobs", "allocs"],
+		signal,
+		run: (view) => {
+			const job = view.get("jobs", jobKey(ns, id));
+			if (!job) return { index: Math.max(1, view.tableIndex("jobs")), value: undefined };
+			const groups: Record<string, Row> = {};
+			for (const tg of (job.TaskGroups as Row[]) ?? []) {
+				groups[tg.Name as string] = {
+					Desired: tg.Count,
+					Placed: 0,
+					Running: 0,
+					Healthy: 0,
+					Unhealthy: 0,
+					Events: null,
+				};
+			}
+			for (const a of view.byIndex("allocs", "job", jobKey(ns, id))) {
+				const g = groups[a.TaskGroup as string];
+				if (!g || a.DesiredStatus !== "run") continue;
+				if (a.ClientStatus === "pending" || a.ClientStatus === "running") g.Placed = (g.Placed as number) + 1;
+				if (a.ClientStatus === "running") g.Running = (g.Running as number) + 1;
+			}
+			return {
+				index: Math.max(1, view.maxIndex("jobs", "allocs")),
+				value: {
+					JobID: job.ID,
+					Namespace: job.Namespace,
+					JobCreateIndex: job.CreateIndex,
+					JobModifyIndex: job.JobModifyIndex,
+					JobStopped: job.Stop === true,
+					TaskGroups: groups,
+				},
+			};
+		},
+	});
+	if (!out) throw new CodedError(404, "job not found");
+	return out;
+}
+
+export interface ScaleRequest {
+	Count?: number | null;
+	Target?: Record<string, string>;
+	Message?: string;
+	Error?: boolean;
+	Meta?: Record<string, unknown>;
+	PolicyOverride?: boolean;
+}
+
+export async function scaleJob(
+	srv: Server,
+	ns: string,
+	id: string,
+	req: ScaleRequest,
+	w: WriteRequest,
+): Promise<RegisterResponse> {
+	srv.checkRoute(w.Region, { write: true });
+	const group = req.Target?.Group;
+	if (!group) throw new CodedError(400, "missing task group name for scaling action");
+	const job = srv.state.get("jobs", jobKey(ns, id));
+	if (!job) throw new CodedError(404, "job not found");
+	if (req.Count !== undefined && req.Count !== null && (!Number.isInteger(req.Count) || req.Count < 0)) {
+		throw new CodedError(400, "scaling action count can't be negative");
+	}
+	const tgs = (job.TaskGroups as Row[]).map((tg) => ({ ...tg }));
+	const tg = tgs.find((g) => g.Name === group);
+	if (!tg) throw new CodedError(400, `task group "${group}" specified for scaling does not exist in job`);
+	if (req.Count === undefined || req.Count === null) {
+		// A scaling event without a count only records the event; nothing to schedule.
+		return {
+			EvalID: "",
+			EvalCreateIndex: 0,
+			JobModifyIndex: job.JobModifyIndex as number,
+			Warnings: "",
+			Index: srv.state.latestIndex,
+			LastContact: 0,
+			KnownLeader: true,
+			NextToken: "",
+		};
+	}
+	const cfg = srv.state.get("scheduler_config", "config");
+	if (cfg?.RejectJobRegistration === true) {
+		throw new CodedError(403, "Job registration, dispatch, and scale are disabled by the scheduler configuration");
+	}
+	tg.Count = req.Count;
+	const updated: Row = { ...job, TaskGroups: tgs, SubmitTime: nowNs() };
+	const evals = needsEval(updated) ? [newEval(updated, "job-scaling", undefined)] : [];
+	const r = await srv.apply(JobCmd.register, {
+		Job: updated,
+		Evals: evals,
+		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
+	});
+	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
+	return {
+		EvalID: (evals[0]?.ID as string | undefined) ?? "",
+		EvalCreateIndex: evals.length > 0 ? r.index : 0,
+		JobModifyIndex: r.index,
+		Warnings: "",
+		Index: r.index,
+		LastContact: 0,
+		KnownLeader: true,
+		NextToken: "",
+	};
+}
