@@ -2,6 +2,7 @@
 // commits plans and evaluations. Schedulers are pure logic behind these: no I/O, no clocks (the
 // caller passes `now`), randomness only from the seeded RNG they are given.
 import type { Allocation, Evaluation, Job, Node, Plan, PlanResult } from "../api/types/index.ts";
+import type { NodeUsage } from "./resources.ts";
 
 export interface SchedulerConfiguration {
 	SchedulerAlgorithm: "binpack" | "spread" | "";
@@ -33,6 +34,13 @@ export interface SchedulerState {
 	allocsByJob(namespace: string, jobID: string): Iterable<Allocation>;
 	alloc(id: string): Allocation | undefined;
 	schedulerConfig(): SchedulerConfiguration;
+	/**
+	 * Optional fast path: the summed footprint of the node's non-client-terminal allocations in this
+	 * snapshot (see NodeUsage in ./resources.ts; maintain it with add/remove on a clone per write).
+	 * Without it the scheduler sums allocsByNode() once per node it looks at in an evaluation.
+	 * Must not be mutated after the snapshot is handed out.
+	 */
+	nodeUsage?(nodeID: string): NodeUsage | undefined;
 }
 
 export interface SubmitResult {
@@ -61,6 +69,8 @@ export interface SchedulerContext {
 	random: () => number;
 	/** Generates IDs (UUIDs); injected so runs are reproducible in tests. */
 	newID: () => string;
+	/** Optional monotonic clock in nanoseconds, only used for AllocMetric.AllocationTime (0 without it). */
+	clock?: () => number;
 	/** Optional debug logger. */
 	log?: (msg: string, fields?: Record<string, unknown>) => void;
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { QueryMeta, QueryOptions } from "../api/query.ts";
+import type { Job } from "../api/types/index.ts";
 import { CodedError, ErrMsg } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
@@ -12,6 +13,8 @@ import { type ApplyResult, FSM } from "./fsm/fsm.ts";
 import { jobCommands } from "./fsm/jobCommands.ts";
 import { nodeCommands } from "./fsm/nodeCommands.ts";
 import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
+import { createPeriodicDispatcher } from "./periodic/leaderPeriodic.ts";
+import type { PeriodicDispatcher } from "./periodic/periodicDispatcher.ts";
 import { Raft } from "./raft/raft.ts";
 import { createMemoryLog } from "./raftlog/memory.ts";
 import { createSqliteLog } from "./raftlog/sqlite.ts";
@@ -71,6 +74,8 @@ export class Server {
 	private leader = false;
 	private readonly shutdownCtl = new AbortController();
 	private leaderTasks: Promise<void> | undefined;
+	/** Launches periodic jobs' children; runs on the leader only. */
+	periodic: PeriodicDispatcher | undefined;
 
 	constructor(opts: ServerOptions) {
 		this.opts = opts;
@@ -208,11 +213,19 @@ export class Server {
 	}
 
 	jobRegistered(job: Row | undefined): void {
-		if (this.leader) this.hooks.jobRegistered?.(job);
+		if (!this.leader || !job) return;
+		this.periodic?.add(job as unknown as Job);
+		this.hooks.jobRegistered?.(job);
 	}
 
 	jobDeregistered(namespace: string, id: string, purge: boolean): void {
-		if (this.leader) this.hooks.jobDeregistered?.(namespace, id, purge);
+		if (!this.leader) return;
+		if (purge) this.periodic?.remove(namespace, id);
+		else {
+			const job = this.state.get("jobs", `${namespace}\u0000${id}`);
+			if (job) this.periodic?.add(job as unknown as Job);
+		}
+		this.hooks.jobDeregistered?.(namespace, id, purge);
 	}
 
 	view(): StateView {
@@ -222,6 +235,7 @@ export class Server {
 	async shutdown(): Promise<void> {
 		this.shutdownCtl.abort();
 		this.leader = false;
+		this.periodic?.stop();
 		await this.leaderTasks?.catch(() => {});
 		await this.raft.close();
 	}

@@ -6,6 +6,7 @@ import type { QueryMeta, QueryOptions, WriteRequest } from "../../api/query.ts";
 import type { Job } from "../../api/types/index.ts";
 import { CodedError } from "../../lib/errors.ts";
 import { JobCmd } from "../fsm/jobCommands.ts";
+import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
 import {
 	type AdmissionConfig,
 	addImpliedConstraints,
@@ -375,8 +376,8 @@ export async function evaluateJob(
 	srv.checkRoute(w.Region, { write: true });
 	const job = srv.state.get("jobs", jobKey(ns, id));
 	if (!job) throw new CodedError(404, "job not found");
-	if ((job.Periodic as Row | null)?.Enabled) throw new CodedError(400, "can't evaluate periodic job");
-	if (job.ParameterizedJob) throw new CodedError(400, "can't evaluate parameterized job");
+	if (isPeriodic(job)) throw new CodedError(400, "can't evaluate periodic job");
+	if (isParameterized(job)) throw new CodedError(400, "can't evaluate parameterized job");
 	const ev = newEval(job, "job-register", undefined, { JobModifyIndex: job.JobModifyIndex });
 	if (forceReschedule) ev.ForceReschedule = true;
 	const r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev], ForceReschedule: forceReschedule });

@@ -7,6 +7,11 @@ import type { StateView, WriteTxn } from "../state/stateStore.ts";
 const TERMINAL_EVAL = new Set(["complete", "failed", "canceled"]);
 const TERMINAL_DEPLOYMENT = new Set(["failed", "successful", "cancelled"]);
 
+/** Nomad's Job.IsPeriodic: any periodic block, enabled or not. */
+export const isPeriodic = (job: Row): boolean => job.Periodic != null;
+/** Nomad's Job.IsParameterized: a parameterized block on a job that is not itself a dispatched child. */
+export const isParameterized = (job: Row): boolean => job.ParameterizedJob != null && job.Dispatched !== true;
+
 export function allocTerminal(a: Row): boolean {
 	const desired = a.DesiredStatus as string;
 	const client = a.ClientStatus as string;
@@ -15,8 +20,7 @@ export function allocTerminal(a: Row): boolean {
 }
 
 export function computeJobStatus(view: StateView, job: Row, evalDelete = false): string {
-	const periodic = (job.Periodic as Row | null)?.Enabled === true;
-	if (job.Type === "system" || job.ParameterizedJob || periodic) return job.Stop ? "dead" : "running";
+	if (job.Type === "system" || isParameterized(job) || isPeriodic(job)) return job.Stop ? "dead" : "running";
 	const key = `${job.Namespace as string}\u0000${job.ID as string}`;
 	for (const d of view.byIndex("deployments", "job", key)) {
 		if (!TERMINAL_DEPLOYMENT.has(d.Status as string)) return "running";

@@ -17,7 +17,8 @@ import {
 	scaleJob,
 	setJobStability,
 } from "../../../server/endpoints/jobEndpoint.ts";
-import { decodeBody, decodeOptionalBody, expectObject, foldKeys } from "../body.ts";
+import { dispatchJob, forcePeriodic } from "../../../server/endpoints/jobLaunchEndpoint.ts";
+import { decodeBody, decodeOptionalBody, expectObject, foldKeys, readBody } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
 import { parseGoBool, parseQueryOptions, parseWriteRequest } from "../query.ts";
 import type { Handler, RequestContext, Route } from "../types.ts";
@@ -227,6 +228,71 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 						return out;
 					}),
 				})(ctx),
+		],
+		[
+			"/periodic/force",
+			(ctx, ns, id) =>
+				byMethod(
+					putOrPost(async () => {
+						const out = await forcePeriodic(serverOf(agent), ns, id, write(ctx));
+						setIndex(ctx, out.Index as number);
+						return out;
+					}),
+				)(ctx),
+		],
+		[
+			"/dispatch/payload",
+			(ctx, ns, id) =>
+				byMethod(
+					putOrPost(async () => {
+						const raw = await readBody(ctx);
+						const out = await dispatchJob(
+							serverOf(agent),
+							ns,
+							id,
+							{ Payload: raw.length > 0 ? raw.toString("base64") : undefined },
+							write(ctx),
+						);
+						setIndex(ctx, out.Index as number);
+						return out;
+					}),
+				)(ctx),
+		],
+		[
+			"/dispatch",
+			(ctx, ns, id) =>
+				byMethod(
+					putOrPost(async () => {
+						const body = foldKeys((await decodeOptionalBody(ctx)) ?? {}, {
+							JobID: true,
+							Payload: true,
+							Meta: true,
+							IdPrefixTemplate: true,
+							IdempotencyToken: true,
+							Priority: true,
+						}) as Record<string, unknown>;
+						if (body.JobID !== undefined && body.JobID !== "" && body.JobID !== id) {
+							throw new CodedError(400, "Job ID does not match");
+						}
+						const out = await dispatchJob(
+							serverOf(agent),
+							ns,
+							id,
+							{
+								Payload: typeof body.Payload === "string" ? body.Payload : undefined,
+								Meta: (body.Meta as Record<string, string> | null | undefined) ?? null,
+								IdPrefixTemplate: typeof body.IdPrefixTemplate === "string" ? body.IdPrefixTemplate : undefined,
+								IdempotencyToken:
+									ctx.query.get("idempotency_token") ??
+									(typeof body.IdempotencyToken === "string" ? body.IdempotencyToken : undefined),
+								Priority: typeof body.Priority === "number" ? body.Priority : undefined,
+							},
+							write(ctx),
+						);
+						setIndex(ctx, out.Index as number);
+						return out;
+					}),
+				)(ctx),
 		],
 		["/deployments", (ctx) => byMethod({ GET: () => deploymentsPlaceholder(ctx, []) })(ctx)],
 		["/deployment", (ctx) => byMethod({ GET: () => deploymentsPlaceholder(ctx, null) })(ctx)],

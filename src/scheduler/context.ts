@@ -1,0 +1,350 @@
+// The per-evaluation context: the plan being built and everything derived from it incrementally.
+// Nomad recomputes a node's "proposed allocations" (state allocs − plan stops + plan placements)
+// every time it looks at a node; here every plan mutation goes through this class, which keeps
+// per-node usage overlays, per-node counts of the job's allocations and any registered trackers
+// (property sets) up to date, so looking at a node is O(1) however big the plan gets.
+import type { Allocation, Job, Node, Plan } from "../api/types/index.ts";
+import { type MetricState, newMetric } from "./metrics.ts";
+import {
+	type AllocUsage,
+	allocUsage,
+	MAX_VALID_PORT,
+	type NodeInfo,
+	NodeUsage,
+	nodeInfo,
+	reservedFor,
+} from "./resources.ts";
+import type { SchedulerState } from "./types.ts";
+import { clientTerminal } from "./util.ts";
+
+/** Something that counts allocations and must follow the plan (property sets, job counts). */
+export interface PlanTracker {
+	/** `before`/`after` are the node's effective entry for one allocation ID before/after a change. */
+	change(nodeID: string, before: Allocation | undefined, after: Allocation | undefined): void;
+}
+
+interface Entry {
+	/** The allocation as the snapshot has it on this node, if it exists there. */
+	state: Allocation | undefined;
+	/** How many times the plan stops it (NodeUpdate entries). */
+	stops: number;
+	/** The plan's placement / in-place update for this ID (NodeAllocation). */
+	planned: Allocation | undefined;
+}
+
+function effective(e: Entry): Allocation | undefined {
+	return e.planned ?? (e.stops > 0 ? undefined : e.state);
+}
+
+/** A node's usage for this evaluation: the snapshot's usage plus the plan's delta. */
+export class NodeState {
+	readonly info: NodeInfo;
+	readonly base: NodeUsage;
+	cpu: number;
+	mem: number;
+	disk: number;
+	count: number;
+	collisions: number;
+	coreOverlaps: number;
+	invalidPorts: number;
+	private strictDelta: Map<string, Map<number, number>> | undefined;
+	private softDelta: Map<string, Map<number, number>> | undefined;
+	private coreDelta: Map<number, number> | undefined;
+
+	constructor(info: NodeInfo, base: NodeUsage) {
+		this.info = info;
+		this.base = base;
+		this.cpu = base.cpu;
+		this.mem = base.mem;
+		this.disk = base.disk;
+		this.count = base.count;
+		this.collisions = base.collisions + reservedHitCount(info, base);
+		this.coreOverlaps = base.coreOverlaps;
+		this.invalidPorts = base.invalidPorts;
+	}
+
+	strictHolders(ip: string, port: number): number {
+		return this.base.strictHolders(ip, port) + (this.strictDelta?.get(ip)?.get(port) ?? 0);
+	}
+
+	/** Whether a new allocation may not take (ip, port): reserved by the node or held already. */
+	portUsed(ip: string, port: number): boolean {
+		if (reservedFor(this.info, ip).has(port)) return true;
+		return (
+			this.base.holders(ip, port) +
+				(this.strictDelta?.get(ip)?.get(port) ?? 0) +
+				(this.softDelta?.get(ip)?.get(port) ?? 0) >
+			0
+		);
+	}
+
+	/** An upper bound on the ports held on `ip` (for the fast dynamic-port availability check). */
+	portsHeldBound(ip: string): number {
+		let n = (this.base.strict.get(ip)?.size ?? 0) + (this.base.soft?.get(ip)?.size ?? 0);
+		for (const m of [this.strictDelta?.get(ip), this.softDelta?.get(ip)]) {
+			if (m) for (const v of m.values()) if (v > 0) n += v;
+		}
+		return n;
+	}
+
+	coreUsed(c: number): boolean {
+		return (this.base.cores?.get(c) ?? 0) + (this.coreDelta?.get(c) ?? 0) > 0;
+	}
+
+	apply(u: AllocUsage, sign: 1 | -1): void {
+		this.cpu += sign * u.cpu;
+		this.mem += sign * u.mem;
+		this.disk += sign * u.disk;
+		this.count += sign;
+		if (u.invalidPort !== undefined) this.invalidPorts += sign;
+		for (const c of u.cores) {
+			this.coreDelta ??= new Map();
+			const before = (this.base.cores?.get(c) ?? 0) + (this.coreDelta.get(c) ?? 0);
+			if (sign > 0 && before >= 1) this.coreOverlaps++;
+			if (sign < 0 && before - 1 >= 1) this.coreOverlaps--;
+			this.coreDelta.set(c, (this.coreDelta.get(c) ?? 0) + sign);
+		}
+		for (const p of u.ports) {
+			if (p.port < 0 || p.port >= MAX_VALID_PORT) continue;
+			if (p.strict) {
+				const reserved = reservedFor(this.info, p.ip).has(p.port) ? 1 : 0;
+				const before = reserved + this.strictHolders(p.ip, p.port);
+				if (sign > 0 && before >= 1) this.collisions++;
+				if (sign < 0 && before - 1 >= 1) this.collisions--;
+				this.strictDelta ??= new Map();
+				bump(this.strictDelta, p.ip, p.port, sign);
+			} else {
+				this.softDelta ??= new Map();
+				bump(this.softDelta, p.ip, p.port, sign);
+			}
+		}
+	}
+}
+
+function bump(t: Map<string, Map<number, number>>, ip: string, port: number, d: number): void {
+	let m = t.get(ip);
+	if (!m) t.set(ip, (m = new Map()));
+	const v = (m.get(port) ?? 0) + d;
+	if (v === 0) m.delete(port);
+	else m.set(port, v);
+}
+
+const reservedHitCache = new WeakMap<NodeUsage, { info: NodeInfo; hits: number }>();
+
+/** How many (ip, port) pairs held by allocations are also reserved by the node. */
+function reservedHitCount(info: NodeInfo, u: NodeUsage): number {
+	if (info.reservedPorts.size === 0 && info.reservedByIP.size === 0) return 0;
+	const c = reservedHitCache.get(u);
+	if (c && c.info === info) return c.hits;
+	let hits = 0;
+	for (const [ip, m] of u.strict) {
+		const res = reservedFor(info, ip);
+		if (res.size > 0) for (const p of m.keys()) if (res.has(p)) hits++;
+	}
+	reservedHitCache.set(u, { info, hits });
+	return hits;
+}
+
+/** Per-node counts of the evaluated job's proposed allocations (distinct_hosts, anti-affinity). */
+class JobCounts implements PlanTracker {
+	readonly byNode = new Map<string, { total: number; groups: Map<string, number> }>();
+	private readonly ns: string;
+	private readonly jobID: string;
+
+	constructor(ns: string, jobID: string, allocs: readonly Allocation[]) {
+		this.ns = ns;
+		this.jobID = jobID;
+		for (const a of allocs) this.add(a.NodeID, a, 1);
+	}
+
+	private add(nodeID: string, a: Allocation | undefined, d: number): void {
+		if (!a || clientTerminal(a) || a.JobID !== this.jobID || a.Namespace !== this.ns) return;
+		let c = this.byNode.get(nodeID);
+		if (!c) this.byNode.set(nodeID, (c = { total: 0, groups: new Map() }));
+		c.total += d;
+		c.groups.set(a.TaskGroup, (c.groups.get(a.TaskGroup) ?? 0) + d);
+	}
+
+	change(nodeID: string, before: Allocation | undefined, after: Allocation | undefined): void {
+		this.add(nodeID, before, -1);
+		this.add(nodeID, after, 1);
+	}
+
+	total(nodeID: string): number {
+		return this.byNode.get(nodeID)?.total ?? 0;
+	}
+
+	group(nodeID: string, tg: string): number {
+		return this.byNode.get(nodeID)?.groups.get(tg) ?? 0;
+	}
+}
+
+export interface ContextOptions {
+	state: SchedulerState;
+	plan: Plan;
+	/** The job being scheduled (undefined when it was purged). */
+	job: Job | undefined;
+	namespace: string;
+	jobID: string;
+	/** The job's allocations in the snapshot (all, terminal ones included). */
+	jobAllocs: readonly Allocation[];
+	random: () => number;
+	clock?: () => number;
+}
+
+export class EvalContext {
+	state: SchedulerState;
+	readonly plan: Plan;
+	readonly job: Job | undefined;
+	readonly random: () => number;
+	readonly clock: (() => number) | undefined;
+	metrics: MetricState = newMetric();
+	readonly jobCounts: JobCounts;
+	private readonly entries = new Map<string, Map<string, Entry>>();
+	private readonly nodeStates = new Map<string, NodeState>();
+	private readonly trackers: PlanTracker[] = [];
+	private readonly nodeCache = new Map<string, Node | null>();
+
+	constructor(o: ContextOptions) {
+		this.state = o.state;
+		this.plan = o.plan;
+		this.job = o.job;
+		this.random = o.random;
+		this.clock = o.clock;
+		this.jobCounts = new JobCounts(o.namespace, o.jobID, o.jobAllocs);
+		this.trackers.push(this.jobCounts);
+	}
+
+	resetMetrics(): void {
+		this.metrics = newMetric();
+	}
+
+	node(id: string): Node | undefined {
+		let n = this.nodeCache.get(id);
+		if (n === undefined) {
+			n = this.state.node(id) ?? null;
+			this.nodeCache.set(id, n);
+		}
+		return n ?? undefined;
+	}
+
+	/** Registers a tracker built from the snapshot and replays the plan so far into it. */
+	addTracker(t: PlanTracker): void {
+		this.trackers.push(t);
+		for (const [nodeID, m] of this.entries) {
+			for (const e of m.values()) {
+				const after = effective(e);
+				if (after !== e.state) t.change(nodeID, e.state, after);
+			}
+		}
+	}
+
+	/** The node's usage including everything the plan does to it. */
+	nodeState(node: Node): NodeState {
+		let ns = this.nodeStates.get(node.ID);
+		if (ns) return ns;
+		const base =
+			this.state.nodeUsage?.(node.ID) ?? NodeUsage.of(this.state.allocsByNode(node.ID) as Iterable<Allocation>);
+		ns = new NodeState(nodeInfo(node), base);
+		const m = this.entries.get(node.ID);
+		if (m) {
+			for (const e of m.values()) {
+				const after = effective(e);
+				if (after === e.state) continue;
+				if (e.state && !clientTerminal(e.state)) ns.apply(allocUsage(e.state), -1);
+				if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
+			}
+		}
+		this.nodeStates.set(node.ID, ns);
+		return ns;
+	}
+
+	private entry(nodeID: string, id: string, known: Allocation): Entry {
+		let m = this.entries.get(nodeID);
+		if (!m) this.entries.set(nodeID, (m = new Map()));
+		let e = m.get(id);
+		if (!e) {
+			// Only allocations that were committed before (CreateIndex > 0) can be in the snapshot.
+			let st = known.CreateIndex > 0 ? this.state.alloc(id) : undefined;
+			if (st && st.NodeID !== nodeID) st = undefined;
+			e = { state: st, stops: 0, planned: undefined };
+			m.set(id, e);
+		}
+		return e;
+	}
+
+	private update(nodeID: string, e: Entry, before: Allocation | undefined): void {
+		const after = effective(e);
+		if (after === before) return;
+		const ns = this.nodeStates.get(nodeID);
+		if (ns) {
+			if (before && !clientTerminal(before)) ns.apply(allocUsage(before), -1);
+			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
+		}
+		for (const t of this.trackers) t.change(nodeID, before, after);
+	}
+
+	/** Plan.AppendStoppedAlloc. Returns the copy placed in the plan. */
+	appendStopped(alloc: Allocation, desc: string, clientStatus = "", followupEvalID = ""): Allocation {
+		const stopped: Allocation = { ...alloc, DesiredStatus: "stop", DesiredDescription: desc };
+		if (this.plan.Job === null && alloc.Job) this.plan.Job = alloc.Job;
+		delete stopped.Job;
+		if (clientStatus) stopped.ClientStatus = clientStatus as Allocation["ClientStatus"];
+		if (followupEvalID) stopped.FollowupEvalID = followupEvalID;
+		const list = this.plan.NodeUpdate[alloc.NodeID] ?? [];
+		list.push(stopped);
+		this.plan.NodeUpdate[alloc.NodeID] = list;
+		const e = this.entry(alloc.NodeID, alloc.ID, alloc);
+		const before = effective(e);
+		e.stops++;
+		this.update(alloc.NodeID, e, before);
+		return stopped;
+	}
+
+	/** Plan.PopUpdate: removes the last stop for the node if it is this allocation. */
+	popUpdate(alloc: Allocation): void {
+		const list = this.plan.NodeUpdate[alloc.NodeID];
+		if (!list || list.length === 0 || list[list.length - 1].ID !== alloc.ID) return;
+		list.pop();
+		if (list.length === 0) delete this.plan.NodeUpdate[alloc.NodeID];
+		const e = this.entry(alloc.NodeID, alloc.ID, alloc);
+		const before = effective(e);
+		e.stops--;
+		this.update(alloc.NodeID, e, before);
+	}
+
+	/** Plan.AppendAlloc (placements and in-place updates). */
+	appendAlloc(alloc: Allocation): void {
+		const list = this.plan.NodeAllocation[alloc.NodeID] ?? [];
+		list.push(alloc);
+		this.plan.NodeAllocation[alloc.NodeID] = list;
+		const e = this.entry(alloc.NodeID, alloc.ID, alloc);
+		const before = effective(e);
+		e.planned = alloc;
+		this.update(alloc.NodeID, e, before);
+	}
+
+	/** swapAllocInPlan: replaces the plan's copy of an allocation (stop or placement) by ID. */
+	swapInPlan(updated: Allocation): void {
+		const ups = this.plan.NodeUpdate[updated.NodeID];
+		const i = ups ? ups.findIndex((a) => a.ID === updated.ID) : -1;
+		if (ups && i >= 0) {
+			ups[i] = updated;
+			return;
+		}
+		const pl = this.plan.NodeAllocation[updated.NodeID];
+		const j = pl ? pl.findIndex((a) => a.ID === updated.ID) : -1;
+		if (pl && j >= 0) {
+			const e = this.entry(updated.NodeID, updated.ID, updated);
+			const before = effective(e);
+			pl[j] = updated;
+			if (e.planned?.ID === updated.ID) e.planned = updated;
+			this.update(updated.NodeID, e, before);
+		}
+	}
+
+	/** Whether the plan stops this allocation (by ID). */
+	isStopping(alloc: Allocation): boolean {
+		return (this.entries.get(alloc.NodeID)?.get(alloc.ID)?.stops ?? 0) > 0;
+	}
+}

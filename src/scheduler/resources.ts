@@ -1,0 +1,445 @@
+// Resource accounting: what an allocation uses (AllocatedResources.Comparable), what a node offers
+// (NodeResources minus NodeReservedResources, port reservations, host networks), the aggregate
+// usage of a node (NodeUsage, maintainable incrementally) and the exact fit check (structs.AllocsFit).
+import type { Allocation, NetworkResource, Node } from "../api/types/index.ts";
+import { clientTerminal, fnv64 } from "./util.ts";
+
+export const MAX_VALID_PORT = 65536;
+export const DEFAULT_MIN_DYNAMIC_PORT = 20000;
+export const DEFAULT_MAX_DYNAMIC_PORT = 32000;
+
+export interface PortUse {
+	ip: string;
+	port: number;
+	/** false for IgnoreCollision ports: they occupy the port but never collide. */
+	strict: boolean;
+}
+
+/** The comparable footprint of one allocation. Cached per allocation object (rows are immutable). */
+export interface AllocUsage {
+	cpu: number;
+	mem: number;
+	disk: number;
+	cores: readonly number[];
+	ports: readonly PortUse[];
+	/** An out-of-range port makes the allocation collide everywhere ("invalid port N"). */
+	invalidPort: number | undefined;
+}
+
+const EMPTY_USAGE: AllocUsage = { cpu: 0, mem: 0, disk: 0, cores: [], ports: [], invalidPort: undefined };
+const usageCache = new WeakMap<Allocation, AllocUsage>();
+
+function netPorts(n: NetworkResource, out: PortUse[]): void {
+	const ip = n.IP ?? "";
+	for (const p of n.ReservedPorts ?? []) out.push({ ip, port: p.Value ?? 0, strict: true });
+	for (const p of n.DynamicPorts ?? []) out.push({ ip, port: p.Value ?? 0, strict: true });
+}
+
+/** AllocatedResources.Comparable(): lifecycle-aware cpu/memory, shared disk, the ports it holds. */
+export function allocUsage(a: Allocation): AllocUsage {
+	let u = usageCache.get(a);
+	if (u) return u;
+	const ar = a.AllocatedResources;
+	if (!ar) {
+		usageCache.set(a, EMPTY_USAGE);
+		return EMPTY_USAGE;
+	}
+	let preCpu = 0;
+	let preMem = 0;
+	let mainCpu = 0;
+	let mainMem = 0;
+	let stopCpu = 0;
+	let stopMem = 0;
+	let pinnedCpu = 0;
+	const cores: number[] = [];
+	for (const [name, t] of Object.entries(ar.Tasks ?? {})) {
+		let cpu = t.Cpu?.CpuShares ?? 0;
+		const mem = t.Memory?.MemoryMB ?? 0;
+		const rc = t.Cpu?.ReservedCores;
+		if (rc && rc.length > 0) {
+			// Reserved cores are not fungible across lifecycles.
+			pinnedCpu += cpu;
+			cpu = 0;
+			for (const c of rc) cores.push(c);
+		}
+		const lc = ar.TaskLifecycles?.[name];
+		if (!lc) {
+			mainCpu += cpu;
+			mainMem += mem;
+		} else if (lc.Hook === "prestart") {
+			preCpu += cpu;
+			preMem += mem;
+			if (lc.Sidecar) {
+				mainCpu += cpu;
+				mainMem += mem;
+			}
+		} else if (lc.Hook === "poststart") {
+			mainCpu += cpu;
+			mainMem += mem;
+		} else if (lc.Hook === "poststop") {
+			stopCpu += cpu;
+			stopMem += mem;
+		}
+	}
+	const ports: PortUse[] = [];
+	const shared = ar.Shared;
+	if (shared?.Ports && shared.Ports.length > 0) {
+		for (const p of shared.Ports) ports.push({ ip: p.HostIP ?? "", port: p.Value, strict: !p.IgnoreCollision });
+	} else {
+		for (const n of shared?.Networks ?? []) netPorts(n, ports);
+		for (const t of Object.values(ar.Tasks ?? {})) {
+			const n = t.Networks?.[0];
+			if (n) netPorts(n, ports);
+		}
+	}
+	let invalidPort: number | undefined;
+	for (const p of ports) if (p.port < 0 || p.port >= MAX_VALID_PORT) invalidPort ??= p.port;
+	u = {
+		cpu: pinnedCpu + Math.max(mainCpu, preCpu, stopCpu),
+		mem: Math.max(mainMem, preMem, stopMem),
+		disk: shared?.DiskMB ?? 0,
+		cores,
+		ports,
+		invalidPort,
+	};
+	usageCache.set(a, u);
+	return u;
+}
+
+/** structs.ParsePortRanges: "22,80,8000-8100". Throws with Go's messages. */
+export function parsePortRanges(spec: string): number[] {
+	if (spec === "") return [];
+	const out: number[] = [];
+	const num = (s: string): number => {
+		if (!/^\d+$/.test(s)) throw new Error(`strconv.ParseUint: parsing "${s}": invalid syntax`);
+		return Number(s);
+	};
+	for (const raw of spec.split(",")) {
+		const part = raw.trim();
+		const r = part.split("-");
+		if (r.length === 1) {
+			if (r[0] === "") throw new Error("can't specify empty port");
+			const p = num(r[0]);
+			if (p === 0) throw new Error("port must be > 0");
+			if (p > MAX_VALID_PORT) throw new Error(`port must be < ${MAX_VALID_PORT} but found ${p}`);
+			out.push(p);
+		} else if (r.length === 2) {
+			const start = num(r[0]);
+			const end = num(r[1]);
+			if (end < start) throw new Error(`invalid range: starting value (${end}) less than ending (${start}) value`);
+			if (start === 0) throw new Error("port must be > 0");
+			if (end > MAX_VALID_PORT) throw new Error(`port must be < ${MAX_VALID_PORT} but found ${end}`);
+			for (let p = start; p <= end; p++) out.push(p);
+		} else {
+			throw new Error(`can only parse single port numbers or port ranges (ex. 80,100-120,150)`);
+		}
+	}
+	return out;
+}
+
+export interface HostAddress {
+	alias: string;
+	address: string;
+}
+
+export interface TaskNetwork {
+	device: string;
+	ip: string;
+	mbits: number;
+}
+
+/** Static, per-node-object facts the scheduler needs (cached: node rows are immutable). */
+export interface NodeInfo {
+	node: Node;
+	cpu: number;
+	mem: number;
+	disk: number;
+	/** Cores the node can pin (reservable minus reserved); empty = cores are not tracked. */
+	cores: ReadonlySet<number>;
+	/** Per-core MHz, for tasks asking for whole cores. */
+	mhzPerCore: number;
+	/** Host ports reserved on every address, plus per-address reservations. */
+	reservedPorts: ReadonlySet<number>;
+	reservedByIP: ReadonlyMap<string, ReadonlySet<number>>;
+	/** Set when `ReservedHostPorts` does not parse: the node cannot take any allocation. */
+	reservedError: string | undefined;
+	hostNetworks: ReadonlyMap<string, readonly HostAddress[]>;
+	taskNetworks: readonly TaskNetwork[];
+	networkModes: ReadonlySet<string>;
+	minDynamicPort: number;
+	maxDynamicPort: number;
+	/** IP used for AllocatedResources.Shared.Networks[0].IP. */
+	hostIP: string;
+	/** Node.ComputedClass, or one computed here when the node has none. */
+	computedClass: string;
+	/** Feasibility-cache key: the computed class plus driver health, which the class hash omits. */
+	classKey: string;
+}
+
+const infoCache = new WeakMap<Node, NodeInfo>();
+
+interface RawNodeNetwork {
+	Mode?: string;
+	Addresses?: { Alias?: string; Address?: string; ReservedPorts?: string }[] | null;
+}
+
+/** A stand-in for Nomad's hashstructure-based ComputedClass (same inputs, different hash). */
+export function computeNodeClass(n: Node): string {
+	const pick = (m: Record<string, string> | null | undefined): [string, string][] =>
+		Object.entries(m ?? {})
+			.filter(([k]) => !k.startsWith("unique."))
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	const devices = n.NodeResources?.Devices ?? null;
+	const key = JSON.stringify([n.Datacenter, pick(n.Attributes), pick(n.Meta), n.NodeClass, n.NodePool, devices]);
+	return `v1:${fnv64(key)}`;
+}
+
+export function nodeInfo(n: Node): NodeInfo {
+	let info = infoCache.get(n);
+	if (info) return info;
+	const nr = n.NodeResources;
+	const rr = n.ReservedResources;
+	const reservedCores = new Set(rr?.Cpu?.ReservedCpuCores ?? []);
+	const cores = new Set<number>();
+	for (const c of nr?.Cpu?.ReservableCpuCores ?? []) if (!reservedCores.has(c)) cores.add(c);
+	const totalCores = nr?.Cpu?.TotalCpuCores ?? 0;
+	let reservedError: string | undefined;
+	let reserved: number[] = [];
+	try {
+		reserved = parsePortRanges(rr?.Networks?.ReservedHostPorts ?? "");
+	} catch (e) {
+		reservedError = `error parsing reserved_ports: ${(e as Error).message}`;
+	}
+	const reservedPorts = new Set(reserved);
+	const hostNetworks = new Map<string, HostAddress[]>();
+	const reservedByIP = new Map<string, Set<number>>();
+	for (const raw of (nr?.NodeNetworks ?? []) as RawNodeNetwork[]) {
+		for (const a of raw?.Addresses ?? []) {
+			const alias = a.Alias ?? "";
+			const address = a.Address ?? "";
+			let list = hostNetworks.get(alias);
+			if (!list) hostNetworks.set(alias, (list = []));
+			list.push({ alias, address });
+			if (a.ReservedPorts) {
+				try {
+					const set = reservedByIP.get(address) ?? new Set(reservedPorts);
+					for (const p of parsePortRanges(a.ReservedPorts)) set.add(p);
+					reservedByIP.set(address, set);
+				} catch (e) {
+					reservedError ??= `error parsing reserved_ports for network "${alias}": ${(e as Error).message}`;
+				}
+			}
+		}
+	}
+	const taskNetworks: TaskNetwork[] = [];
+	const networkModes = new Set<string>();
+	let hostIP = "";
+	for (const nw of nr?.Networks ?? []) {
+		const mode = nw.Mode || "host";
+		networkModes.add(mode);
+		if (mode === "host" && nw.IP) hostIP = nw.IP;
+		if (nw.Device) taskNetworks.push({ device: nw.Device, ip: nw.IP ?? "", mbits: nw.MBits ?? 0 });
+	}
+	for (const raw of (nr?.NodeNetworks ?? []) as RawNodeNetwork[]) {
+		if (raw?.Mode === "host" && raw.Addresses?.[0]?.Address) {
+			hostIP = raw.Addresses[0].Address;
+			break;
+		}
+	}
+	// Clients without fingerprinted host networks: the default network is the node's host IP.
+	if (!hostNetworks.has("default")) hostNetworks.set("default", [{ alias: "default", address: hostIP }]);
+	const computedClass = n.ComputedClass || computeNodeClass(n);
+	const drivers = Object.entries(n.Drivers ?? {})
+		.filter(([, d]) => d?.Detected && d.Healthy)
+		.map(([k]) => k)
+		.sort()
+		.join(",");
+	const cpuTotal = nr?.Cpu?.CpuShares ?? 0;
+	info = {
+		node: n,
+		cpu: cpuTotal - (rr?.Cpu?.CpuShares ?? 0),
+		mem: (nr?.Memory?.MemoryMB ?? 0) - (rr?.Memory?.MemoryMB ?? 0),
+		disk: (nr?.Disk?.DiskMB ?? 0) - (rr?.Disk?.DiskMB ?? 0),
+		cores,
+		mhzPerCore: totalCores > 0 ? Math.floor(cpuTotal / totalCores) : 0,
+		reservedPorts,
+		reservedByIP,
+		reservedError,
+		hostNetworks,
+		taskNetworks,
+		networkModes,
+		minDynamicPort: nr?.MinDynamicPort && nr.MinDynamicPort > 0 ? nr.MinDynamicPort : DEFAULT_MIN_DYNAMIC_PORT,
+		maxDynamicPort: nr?.MaxDynamicPort && nr.MaxDynamicPort > 0 ? nr.MaxDynamicPort : DEFAULT_MAX_DYNAMIC_PORT,
+		hostIP,
+		computedClass,
+		classKey: `${computedClass}|${drivers}`,
+	};
+	infoCache.set(n, info);
+	return info;
+}
+
+export function reservedFor(info: NodeInfo, ip: string): ReadonlySet<number> {
+	return info.reservedByIP.get(ip) ?? info.reservedPorts;
+}
+
+/**
+ * The summed footprint of the non-client-terminal allocations on one node. Mutable with add/remove
+ * so a state store can keep one per node (copy with clone() before changing a snapshot's copy).
+ * Port holders are counted per (ip, port); `collisions` counts extra strict holders.
+ */
+export class NodeUsage {
+	cpu = 0;
+	mem = 0;
+	disk = 0;
+	count = 0;
+	invalidPorts = 0;
+	collisions = 0;
+	coreOverlaps = 0;
+	cores: Map<number, number> | undefined;
+	strict = new Map<string, Map<number, number>>();
+	soft: Map<string, Map<number, number>> | undefined;
+
+	static of(allocs: Iterable<Allocation>): NodeUsage {
+		const u = new NodeUsage();
+		for (const a of allocs) if (!clientTerminal(a)) u.add(a);
+		return u;
+	}
+
+	clone(): NodeUsage {
+		const c = new NodeUsage();
+		c.cpu = this.cpu;
+		c.mem = this.mem;
+		c.disk = this.disk;
+		c.count = this.count;
+		c.invalidPorts = this.invalidPorts;
+		c.collisions = this.collisions;
+		c.coreOverlaps = this.coreOverlaps;
+		if (this.cores) c.cores = new Map(this.cores);
+		for (const [ip, m] of this.strict) c.strict.set(ip, new Map(m));
+		if (this.soft) {
+			c.soft = new Map();
+			for (const [ip, m] of this.soft) c.soft.set(ip, new Map(m));
+		}
+		return c;
+	}
+
+	/** Adds an allocation's footprint (callers skip client-terminal allocations). */
+	add(a: Allocation): void {
+		this.apply(allocUsage(a), 1);
+	}
+
+	remove(a: Allocation): void {
+		this.apply(allocUsage(a), -1);
+	}
+
+	apply(u: AllocUsage, sign: 1 | -1): void {
+		this.cpu += sign * u.cpu;
+		this.mem += sign * u.mem;
+		this.disk += sign * u.disk;
+		this.count += sign;
+		if (u.invalidPort !== undefined) this.invalidPorts += sign;
+		if (u.cores.length > 0) {
+			this.cores ??= new Map();
+			for (const c of u.cores) {
+				const before = this.cores.get(c) ?? 0;
+				const after = before + sign;
+				if (sign > 0 && before >= 1) this.coreOverlaps++;
+				if (sign < 0 && after >= 1) this.coreOverlaps--;
+				if (after === 0) this.cores.delete(c);
+				else this.cores.set(c, after);
+			}
+		}
+		for (const p of u.ports) {
+			if (p.port < 0 || p.port >= MAX_VALID_PORT) continue;
+			const table = p.strict ? this.strict : (this.soft ??= new Map());
+			let m = table.get(p.ip);
+			if (!m) table.set(p.ip, (m = new Map()));
+			const before = m.get(p.port) ?? 0;
+			const after = before + sign;
+			if (p.strict) {
+				if (sign > 0 && before >= 1) this.collisions++;
+				if (sign < 0 && after >= 1) this.collisions--;
+			}
+			if (after === 0) m.delete(p.port);
+			else m.set(p.port, after);
+		}
+	}
+
+	/** Holders of (ip, port), strict and IgnoreCollision ones. */
+	holders(ip: string, port: number): number {
+		return (this.strict.get(ip)?.get(port) ?? 0) + (this.soft?.get(ip)?.get(port) ?? 0);
+	}
+
+	strictHolders(ip: string, port: number): number {
+		return this.strict.get(ip)?.get(port) ?? 0;
+	}
+}
+
+export interface FitResult {
+	fit: boolean;
+	dimension?: string;
+}
+
+const FIT: FitResult = { fit: true };
+
+/** Strict allocation ports that sit on a node-reserved port. */
+function reservedHits(info: NodeInfo, usage: NodeUsage): { ip: string; port: number } | undefined {
+	for (const [ip, m] of usage.strict) {
+		const res = reservedFor(info, ip);
+		if (res.size === 0) continue;
+		for (const p of m.keys()) if (res.has(p)) return { ip, port: p };
+	}
+	return undefined;
+}
+
+/** Reproduces NetworkIndex.AddAllocs' first collision message for the fit dimension. */
+function collisionReason(info: NodeInfo, allocs: readonly Allocation[]): string {
+	const used = new Map<string, Set<number>>();
+	for (const a of allocs) {
+		if (clientTerminal(a)) continue;
+		const u = allocUsage(a);
+		if (u.invalidPort !== undefined)
+			return `collision when reserving port for alloc ${a.ID}: [invalid port ${u.invalidPort}]`;
+		const reasons: string[] = [];
+		for (const p of u.ports) {
+			let s = used.get(p.ip);
+			if (!s) used.set(p.ip, (s = new Set(reservedFor(info, p.ip))));
+			if (s.has(p.port)) {
+				if (p.strict) reasons.push(`port ${p.port} already in use`);
+			} else s.add(p.port);
+		}
+		if (reasons.length > 0) return `collision when reserving port for alloc ${a.ID}: [${reasons.join(" ")}]`;
+	}
+	return "port collision";
+}
+
+/** The comparisons of structs.AllocsFit, given a node's info and a usage total. */
+export function checkFit(info: NodeInfo, u: NodeUsage): FitResult {
+	if (u.coreOverlaps > 0) return { fit: false, dimension: "cores" };
+	if (info.cpu < u.cpu) return { fit: false, dimension: "cpu" };
+	if (info.cores.size > 0 && u.cores) {
+		for (const c of u.cores.keys()) if (!info.cores.has(c)) return { fit: false, dimension: "cores" };
+	}
+	if (info.mem < u.mem) return { fit: false, dimension: "memory" };
+	if (info.disk < u.disk) return { fit: false, dimension: "disk" };
+	if (info.reservedError) return { fit: false, dimension: `reserved node port collision: ${info.reservedError}` };
+	return FIT;
+}
+
+/**
+ * structs.AllocsFit for the plan applier: do these allocations (existing + proposed; client-terminal
+ * ones are ignored) fit on the node? Dimensions: "cores", "cpu", "memory", "disk",
+ * "reserved node port collision: ...", "reserved alloc port collision: ...".
+ */
+export function allocsFit(node: Node, allocs: readonly Allocation[]): FitResult {
+	const info = nodeInfo(node);
+	const maxAllocs = (node as { NodeMaxAllocs?: number }).NodeMaxAllocs;
+	if (maxAllocs && maxAllocs < allocs.length) return { fit: false, dimension: "max allocation exceeded" };
+	const u = NodeUsage.of(allocs);
+	const r = checkFit(info, u);
+	if (!r.fit) return r;
+	if (u.invalidPorts > 0 || u.collisions > 0 || reservedHits(info, u)) {
+		return { fit: false, dimension: `reserved alloc port collision: ${collisionReason(info, allocs)}` };
+	}
+	return FIT;
+}
