@@ -428,6 +428,7 @@ export class Parser implements TemplateHost {
 			this.skip();
 			if (this.at(".") && !this.at("...")) {
 				const dot = this.pos++;
+				this.skip();
 				if (this.at("*")) {
 					this.pos++;
 					return this.parseSplat(ret, dot, false);
@@ -487,6 +488,7 @@ export class Parser implements TemplateHost {
 			this.skip();
 			if (this.at(".") && !this.at("...") && !this.src.startsWith(".*", this.pos)) {
 				const dot = this.pos++;
+				this.skip();
 				const nstart = this.pos;
 				if (/[0-9]/.test(this.src[this.pos] ?? "")) {
 					while (/[0-9]/.test(this.src[this.pos] ?? "")) this.pos++;

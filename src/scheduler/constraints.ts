@@ -1,4 +1,5 @@
 // Constraint targets and operands (feasible.go resolveTarget / checkConstraint).
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 import type { Affinity, Constraint, Node } from "../api/types/index.ts";
 import { parseSemverConstraint, parseVersion, parseVersionConstraint, type VersionConstraint } from "./version.ts";
 

@@ -123,25 +123,26 @@ export class NodeState {
 
 function bump(t: Map<string, Map<number, number>>, ip: string, port: number, d: number): void {
 	let m = t.get(ip);
-	if (!m) t.set(ip, (m = new Map()));
+	if (!m) {
+		m = new Map();
+		t.set(ip, m);
+	}
 	const v = (m.get(port) ?? 0) + d;
 	if (v === 0) m.delete(port);
 	else m.set(port, v);
 }
 
-const reservedHitCache = new WeakMap<NodeUsage, { info: NodeInfo; hits: number }>();
-
 /** How many (ip, port) pairs held by allocations are also reserved by the node. */
 function reservedHitCount(info: NodeInfo, u: NodeUsage): number {
 	if (info.reservedPorts.size === 0 && info.reservedByIP.size === 0) return 0;
-	const c = reservedHitCache.get(u);
+	const c = u.reservedMemo;
 	if (c && c.info === info) return c.hits;
 	let hits = 0;
 	for (const [ip, m] of u.strict) {
 		const res = reservedFor(info, ip);
 		if (res.size > 0) for (const p of m.keys()) if (res.has(p)) hits++;
 	}
-	reservedHitCache.set(u, { info, hits });
+	u.reservedMemo = { info, hits };
 	return hits;
 }
 
@@ -160,7 +161,10 @@ class JobCounts implements PlanTracker {
 	private add(nodeID: string, a: Allocation | undefined, d: number): void {
 		if (!a || clientTerminal(a) || a.JobID !== this.jobID || a.Namespace !== this.ns) return;
 		let c = this.byNode.get(nodeID);
-		if (!c) this.byNode.set(nodeID, (c = { total: 0, groups: new Map() }));
+		if (!c) {
+			c = { total: 0, groups: new Map() };
+			this.byNode.set(nodeID, c);
+		}
 		c.total += d;
 		c.groups.set(a.TaskGroup, (c.groups.get(a.TaskGroup) ?? 0) + d);
 	}
@@ -261,7 +265,10 @@ export class EvalContext {
 
 	private entry(nodeID: string, id: string, known: Allocation): Entry {
 		let m = this.entries.get(nodeID);
-		if (!m) this.entries.set(nodeID, (m = new Map()));
+		if (!m) {
+			m = new Map();
+			this.entries.set(nodeID, m);
+		}
 		let e = m.get(id);
 		if (!e) {
 			// Only allocations that were committed before (CreateIndex > 0) can be in the snapshot.

@@ -12,12 +12,13 @@ const ESCAPED = 3;
 
 /** Which computed classes the job and each task group are (in)eligible on, for this evaluation. */
 export class Eligibility {
-	private job = new Map<string, number>();
+	// Indexed by NodeInfo.classId; holes are UNKNOWN.
+	private job: number[] = [];
 	private jobEscaped = false;
-	private groups = new Map<string, Map<string, number>>();
+	private groups = new Map<string, number[]>();
 	private groupEscaped = new Map<string, boolean>();
-	/** classKey → Node.ComputedClass, to report classes the way blocked evals track them. */
-	private classOf = new Map<string, string>();
+	/** classId → Node.ComputedClass, to report classes the way blocked evals track them. */
+	private classOf = new Map<number, string>();
 
 	setJob(job: Job): void {
 		this.jobEscaped = constraintsEscape(job.Constraints);
@@ -29,7 +30,7 @@ export class Eligibility {
 	}
 
 	reset(): void {
-		this.job = new Map();
+		this.job = [];
 		this.groups = new Map();
 		this.groupEscaped = new Map();
 		this.classOf = new Map();
@@ -45,40 +46,43 @@ export class Eligibility {
 	getClasses(): Record<string, boolean> {
 		const out: Record<string, boolean> = {};
 		for (const classes of this.groups.values()) {
-			for (const [key, st] of classes) {
-				const c = this.classOf.get(key) ?? key;
+			classes.forEach((st, id) => {
+				const c = this.classOf.get(id) ?? "";
 				if (st === ELIGIBLE) out[c] = true;
 				else if (st === INELIGIBLE && !(c in out)) out[c] = false;
-			}
+			});
 		}
-		for (const [key, st] of this.job) {
-			const c = this.classOf.get(key) ?? key;
+		this.job.forEach((st, id) => {
+			const c = this.classOf.get(id) ?? "";
 			if (st === ELIGIBLE && !(c in out)) out[c] = true;
 			else if (st === INELIGIBLE) out[c] = false;
-		}
+		});
 		return out;
 	}
 
-	jobStatus(key: string): number {
+	jobStatus(id: number): number {
 		if (this.jobEscaped) return ESCAPED;
-		return this.job.get(key) ?? UNKNOWN;
+		return this.job[id] ?? UNKNOWN;
 	}
 
 	setJobEligibility(ok: boolean, info: NodeInfo): void {
-		this.classOf.set(info.classKey, info.computedClass);
-		this.job.set(info.classKey, ok ? ELIGIBLE : INELIGIBLE);
+		this.classOf.set(info.classId, info.computedClass);
+		this.job[info.classId] = ok ? ELIGIBLE : INELIGIBLE;
 	}
 
-	groupStatus(tg: string, key: string): number {
+	groupStatus(tg: string, id: number): number {
 		if (this.groupEscaped.get(tg)) return ESCAPED;
-		return this.groups.get(tg)?.get(key) ?? UNKNOWN;
+		return this.groups.get(tg)?.[id] ?? UNKNOWN;
 	}
 
 	setGroupEligibility(ok: boolean, tg: string, info: NodeInfo): void {
-		this.classOf.set(info.classKey, info.computedClass);
+		this.classOf.set(info.classId, info.computedClass);
 		let m = this.groups.get(tg);
-		if (!m) this.groups.set(tg, (m = new Map()));
-		m.set(info.classKey, ok ? ELIGIBLE : INELIGIBLE);
+		if (!m) {
+			m = [];
+			this.groups.set(tg, m);
+		}
+		m[info.classId] = ok ? ELIGIBLE : INELIGIBLE;
 	}
 }
 
@@ -144,7 +148,7 @@ export function hasDrivers(node: Node, drivers: readonly string[]): boolean {
 	for (const d of drivers) {
 		const info = node.Drivers?.[d];
 		if (info !== undefined) {
-			if (!info || !info.Detected || !info.Healthy) return false;
+			if (!info?.Detected || !info.Healthy) return false;
 			continue;
 		}
 		const v = node.Attributes?.[`driver.${d}`];
@@ -205,7 +209,7 @@ export function nodeFeasible(
 	g: GroupChecks,
 ): boolean {
 	const info = nodeInfo(node);
-	const key = info.classKey;
+	const key = info.classId;
 	const js = elig.jobStatus(key);
 	if (js === INELIGIBLE) {
 		filterNode(m, node, "computed class ineligible");

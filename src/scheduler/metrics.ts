@@ -7,7 +7,10 @@ export const NORM_SCORER = "normalized-score";
 /** AllocMetric plus the transient scoring state (never serialised: kept in a side table). */
 export interface MetricState {
 	m: AllocMetric;
-	current: NodeScoreMeta | undefined;
+	/** Scores of the node being ranked (reused; an entry object is made only for the top K). */
+	curNode: string;
+	curNames: string[];
+	curValues: number[];
 	top: NodeScoreMeta[];
 }
 
@@ -31,7 +34,9 @@ export function newMetric(): MetricState {
 			AllocationTime: 0,
 			CoalescedFailures: 0,
 		},
-		current: undefined,
+		curNode: "",
+		curNames: [],
+		curValues: [],
 		top: [],
 	};
 }
@@ -39,7 +44,7 @@ export function newMetric(): MetricState {
 export function filterNode(s: MetricState, node: Node | undefined, constraint: string): void {
 	const m = s.m;
 	m.NodesFiltered++;
-	if (node && node.NodeClass) {
+	if (node?.NodeClass) {
 		m.ClassFiltered ??= {};
 		m.ClassFiltered[node.NodeClass] = (m.ClassFiltered[node.NodeClass] ?? 0) + 1;
 	}
@@ -52,7 +57,7 @@ export function filterNode(s: MetricState, node: Node | undefined, constraint: s
 export function exhaustedNode(s: MetricState, node: Node | undefined, dimension: string): void {
 	const m = s.m;
 	m.NodesExhausted++;
-	if (node && node.NodeClass) {
+	if (node?.NodeClass) {
 		m.ClassExhausted ??= {};
 		m.ClassExhausted[node.NodeClass] = (m.ClassExhausted[node.NodeClass] ?? 0) + 1;
 	}
@@ -64,22 +69,29 @@ export function exhaustedNode(s: MetricState, node: Node | undefined, dimension:
 
 /** Records one scorer's output; the normalized score closes the node's entry into the top-K. */
 export function scoreNode(s: MetricState, node: Node, name: string, score: number): void {
-	if (!s.current || s.current.NodeID !== node.ID) s.current = { NodeID: node.ID, Scores: {}, NormScore: 0 };
+	if (s.curNode !== node.ID) {
+		s.curNode = node.ID;
+		s.curNames.length = 0;
+		s.curValues.length = 0;
+	}
 	if (name !== NORM_SCORER) {
-		s.current.Scores[name] = score;
+		s.curNames.push(name);
+		s.curValues.push(score);
 		return;
 	}
-	const entry = s.current;
-	entry.NormScore = score;
-	s.current = undefined;
+	s.curNode = "";
 	const top = s.top;
-	if (top.length < MAX_RETAINED_NODE_SCORES) {
-		top.push(entry);
-		return;
+	let min = -1;
+	if (top.length >= MAX_RETAINED_NODE_SCORES) {
+		min = 0;
+		for (let i = 1; i < top.length; i++) if (top[i].NormScore < top[min].NormScore) min = i;
+		if (!(score > top[min].NormScore)) return;
 	}
-	let min = 0;
-	for (let i = 1; i < top.length; i++) if (top[i].NormScore < top[min].NormScore) min = i;
-	if (score > top[min].NormScore) top[min] = entry;
+	const scores: Record<string, number> = {};
+	for (let i = 0; i < s.curNames.length; i++) scores[s.curNames[i]] = s.curValues[i];
+	const entry: NodeScoreMeta = { NodeID: node.ID, Scores: scores, NormScore: score };
+	if (min < 0) top.push(entry);
+	else top[min] = entry;
 }
 
 /** Highest normalized score first (PopulateScoreMetaData). */

@@ -39,7 +39,10 @@ export function planGroupPorts(ns: NodeState, ask: NetworkResource): Picked | st
 		const hn = hostNetworkName(p, node);
 		if (hn === undefined) return `invalid host network "${p.HostNetwork}" for port ${p.Label}`;
 		let r = reservedAsk.get(hn);
-		if (!r) reservedAsk.set(hn, (r = new Set()));
+		if (!r) {
+			r = new Set();
+			reservedAsk.set(hn, r);
+		}
 		const value = p.Value ?? 0;
 		r.add(value);
 		let addrErr: string | undefined;
@@ -108,7 +111,10 @@ export function assignGroupPorts(ns: NodeState, picked: Picked, random: () => nu
 	const takenByIP = new Map<string, Set<number>>();
 	const taken = (ip: string): Set<number> => {
 		let s = takenByIP.get(ip);
-		if (!s) takenByIP.set(ip, (s = new Set()));
+		if (!s) {
+			s = new Set();
+			takenByIP.set(ip, s);
+		}
 		return s;
 	};
 	for (const { port, ip } of picked.reserved) {
@@ -131,7 +137,11 @@ export function assignGroupPorts(ns: NodeState, picked: Picked, random: () => nu
 }
 
 /** AllocatedPortsToNetworkResouce: the ask with dynamic values filled in and the node's host IP. */
-export function portsToNetwork(ask: NetworkResource, offer: readonly AllocatedPortMapping[], info: NodeInfo): NetworkResource {
+export function portsToNetwork(
+	ask: NetworkResource,
+	offer: readonly AllocatedPortMapping[],
+	info: NodeInfo,
+): NetworkResource {
 	const out: NetworkResource = { ...ask };
 	if (ask.ReservedPorts) out.ReservedPorts = ask.ReservedPorts.map((p) => ({ ...p }));
 	if (ask.DynamicPorts) {
@@ -151,7 +161,7 @@ export function portsToNetwork(ask: NetworkResource, offer: readonly AllocatedPo
 export function assignTaskNetwork(
 	ns: NodeState,
 	ask: NetworkResource,
-	random: () => number | undefined,
+	random: () => number,
 	extraTaken: Map<string, Set<number>>,
 ): NetworkResource | string {
 	let err = "no networks available";
@@ -182,15 +192,17 @@ export function assignTaskNetwork(
 			ReservedPorts: ask.ReservedPorts?.map((p) => ({ ...p })) ?? null,
 			DynamicPorts: ask.DynamicPorts?.map((p) => ({ ...p })) ?? null,
 		};
-		const rnd = random as () => number;
 		for (const p of offer.DynamicPorts ?? []) {
-			const v = pickPort(ns, n.ip, exclude, rnd, lo, hi) ?? lo;
+			const v = pickPort(ns, n.ip, exclude, random, lo, hi) ?? lo;
 			exclude.add(v);
 			p.Value = v;
 			if (p.To === -1) p.To = v;
 		}
 		let t = extraTaken.get(n.ip);
-		if (!t) extraTaken.set(n.ip, (t = new Set()));
+		if (!t) {
+			t = new Set();
+			extraTaken.set(n.ip, t);
+		}
 		for (const v of exclude) t.add(v);
 		return offer;
 	}

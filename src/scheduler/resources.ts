@@ -174,9 +174,22 @@ export interface NodeInfo {
 	computedClass: string;
 	/** Feasibility-cache key: the computed class plus driver health, which the class hash omits. */
 	classKey: string;
+	/** classKey as a small process-wide integer (array-indexed eligibility). */
+	classId: number;
 }
 
-const infoCache = new WeakMap<Node, NodeInfo>();
+// Keyed by node ID and validated by identity: rows are immutable, a changed node is a new object.
+const infoCache = new Map<string, NodeInfo>();
+const classIds = new Map<string, number>();
+
+function classIdOf(key: string): number {
+	let id = classIds.get(key);
+	if (id === undefined) {
+		id = classIds.size;
+		classIds.set(key, id);
+	}
+	return id;
+}
 
 interface RawNodeNetwork {
 	Mode?: string;
@@ -195,8 +208,8 @@ export function computeNodeClass(n: Node): string {
 }
 
 export function nodeInfo(n: Node): NodeInfo {
-	let info = infoCache.get(n);
-	if (info) return info;
+	let info = infoCache.get(n.ID);
+	if (info && info.node === n) return info;
 	const nr = n.NodeResources;
 	const rr = n.ReservedResources;
 	const reservedCores = new Set(rr?.Cpu?.ReservedCpuCores ?? []);
@@ -218,7 +231,10 @@ export function nodeInfo(n: Node): NodeInfo {
 			const alias = a.Alias ?? "";
 			const address = a.Address ?? "";
 			let list = hostNetworks.get(alias);
-			if (!list) hostNetworks.set(alias, (list = []));
+			if (!list) {
+				list = [];
+				hostNetworks.set(alias, list);
+			}
 			list.push({ alias, address });
 			if (a.ReservedPorts) {
 				try {
@@ -273,8 +289,10 @@ export function nodeInfo(n: Node): NodeInfo {
 		hostIP,
 		computedClass,
 		classKey: `${computedClass}|${drivers}`,
+		classId: classIdOf(`${computedClass}|${drivers}`),
 	};
-	infoCache.set(n, info);
+	if (infoCache.size > 200_000) infoCache.clear();
+	infoCache.set(n.ID, info);
 	return info;
 }
 
@@ -298,6 +316,8 @@ export class NodeUsage {
 	cores: Map<number, number> | undefined;
 	strict = new Map<string, Map<number, number>>();
 	soft: Map<string, Map<number, number>> | undefined;
+	/** Memo of reservedHitCount for one NodeInfo (cleared on change). */
+	reservedMemo: { info: NodeInfo; hits: number } | undefined;
 
 	static of(allocs: Iterable<Allocation>): NodeUsage {
 		const u = new NodeUsage();
@@ -333,6 +353,7 @@ export class NodeUsage {
 	}
 
 	apply(u: AllocUsage, sign: 1 | -1): void {
+		this.reservedMemo = undefined;
 		this.cpu += sign * u.cpu;
 		this.mem += sign * u.mem;
 		this.disk += sign * u.disk;
@@ -351,9 +372,13 @@ export class NodeUsage {
 		}
 		for (const p of u.ports) {
 			if (p.port < 0 || p.port >= MAX_VALID_PORT) continue;
-			const table = p.strict ? this.strict : (this.soft ??= new Map());
+			if (!p.strict && !this.soft) this.soft = new Map();
+			const table = p.strict ? this.strict : (this.soft as Map<string, Map<number, number>>);
 			let m = table.get(p.ip);
-			if (!m) table.set(p.ip, (m = new Map()));
+			if (!m) {
+				m = new Map();
+				table.set(p.ip, m);
+			}
 			const before = m.get(p.port) ?? 0;
 			const after = before + sign;
 			if (p.strict) {
@@ -403,7 +428,10 @@ function collisionReason(info: NodeInfo, allocs: readonly Allocation[]): string 
 		const reasons: string[] = [];
 		for (const p of u.ports) {
 			let s = used.get(p.ip);
-			if (!s) used.set(p.ip, (s = new Set(reservedFor(info, p.ip))));
+			if (!s) {
+				s = new Set(reservedFor(info, p.ip));
+				used.set(p.ip, s);
+			}
 			if (s.has(p.port)) {
 				if (p.strict) reasons.push(`port ${p.port} already in use`);
 			} else s.add(p.port);

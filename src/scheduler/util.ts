@@ -38,7 +38,7 @@ export function allocIndexFromName(name: string, jobID: string, group: string): 
 	const s = name.slice(prefix, name.length - 1);
 	if (!/^[+-]?\d+$/.test(s)) return 0;
 	const n = Number.parseInt(s, 10);
-	return n < 0 ? 0 : n;
+	return Math.max(n, 0);
 }
 
 export function allocIndex(a: Allocation): number {
@@ -63,8 +63,8 @@ export function isInAnyDC(n: Node, dcs: readonly string[]): boolean {
 export function glob(pattern: string, subj: string): boolean {
 	if (pattern === "") return subj === pattern;
 	if (pattern === "*") return true;
+	if (!pattern.includes("*")) return subj === pattern;
 	const parts = pattern.split("*");
-	if (parts.length === 1) return subj === pattern;
 	const leadingGlob = pattern.startsWith("*");
 	const trailingGlob = pattern.endsWith("*");
 	const end = parts.length - 1;

@@ -19,7 +19,7 @@ const LOOSE_RAW = `${SEG}${PRE_LOOSE}${META}`;
 const STRICT_RAW = `${SEG}${PRE_STRICT}${META}`;
 const LOOSE = new RegExp(`^${LOOSE_RAW}$`);
 const STRICT = new RegExp(`^${STRICT_RAW}$`);
-const OPS = String.raw`(~>|>=|<=|!=|=|>|<|)`;
+const OPS = "(~>|>=|<=|!=|=|>|<|)";
 const CONSTRAINT_LOOSE = new RegExp(String.raw`^\s*${OPS}\s*(${LOOSE_RAW})\s*$`);
 const CONSTRAINT_STRICT = new RegExp(String.raw`^\s*(>=|<=|!=|=|>|<|)\s*(${STRICT_RAW})\s*$`);
 

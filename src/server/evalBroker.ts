@@ -121,6 +121,7 @@ export class EvalBroker {
 	private delayTimer: NodeJS.Timeout | undefined;
 	private delayTimerAt = 0;
 	private waiters: Waiter[] = [];
+	private enableWaiters: (() => void)[] = [];
 
 	/** Called when acks made more evaluations cancelable (the leader reaps them in batches). */
 	onCancelable: (() => void) | undefined;
@@ -145,6 +146,31 @@ export class EvalBroker {
 		const was = this.isEnabled;
 		this.isEnabled = enabled;
 		if (!enabled && was) this.flush();
+		if (enabled && !was) {
+			const w = this.enableWaiters;
+			this.enableWaiters = [];
+			for (const r of w) r();
+		}
+	}
+
+	/**
+	 * Resolves when the broker is enabled, or after `timeoutMs` / on abort (what a dequeue does
+	 * against a paused broker in Nomad: wait for the change, then answer "no work").
+	 */
+	waitForEnabled(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+		if (this.isEnabled || signal?.aborted) return Promise.resolve();
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(t);
+				signal?.removeEventListener("abort", done);
+				const i = this.enableWaiters.indexOf(done);
+				if (i >= 0) this.enableWaiters.splice(i, 1);
+				resolve();
+			};
+			const t = setTimeout(done, timeoutMs);
+			signal?.addEventListener("abort", done, { once: true });
+			this.enableWaiters.push(done);
+		});
 	}
 
 	/** Adds a newly written pending evaluation. Duplicates (already tracked IDs) are ignored. */

@@ -7,17 +7,20 @@
 // plan, no node is ever overcommitted whatever the interleaving of concurrent schedulers.
 import type { Allocation, Node, Plan, PlanResult } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
+import { allocsFit as schedulerAllocsFit } from "../scheduler/resources.ts";
 import type { ApplyResult } from "./fsm/fsm.ts";
 import { allocTerminal } from "./fsm/jobStatus.ts";
 import { lookupJobVersion, PlanCmd, type StoppedAllocDiff } from "./fsm/planCommands.ts";
 import { Heap } from "./heap.ts";
-import { allocsFit as defaultAllocsFit, type FitResult } from "./planFit.ts";
 import type { Row } from "./state/schema.ts";
 import type { StateStore, StateView } from "./state/stateStore.ts";
 
 export type ApplyFn = (type: string, payload: Row) => Promise<ApplyResult>;
 export type AfterApplyFn = (type: string, payload: Row, result: ApplyResult) => void;
-export type AllocsFitFn = (node: Node, allocs: Allocation[]) => FitResult;
+/** Nomad's structs.AllocsFit: the scheduler package's (dimension) or any other (reason). */
+export type AllocsFitFn = (node: Node, allocs: Allocation[]) => { fit: boolean; dimension?: string; reason?: string };
+
+const defaultAllocsFit: AllocsFitFn = schedulerAllocsFit;
 
 /** Plan fields beyond src/api/types' Plan that schedulers may fill (Nomad's Plan). */
 export interface PlanExtras {
@@ -145,7 +148,8 @@ export function evaluateNodePlan(
 	for (const a of placements) remove.add(a.ID);
 	const proposed = existing.filter((a) => !remove.has(a.ID));
 	proposed.push(...placements);
-	return allocsFit(node, proposed);
+	const r = allocsFit(node, proposed);
+	return { fit: r.fit, reason: r.fit ? "" : (r.dimension ?? r.reason ?? "") };
 }
 
 /**

@@ -146,7 +146,26 @@ export interface WorkerPoolOptions {
 	randomFor?: (ev: Evaluation) => () => number;
 }
 
-const DEFAULT_SCHEDULERS = ["service", "batch", "system", "sysbatch", "_core"];
+export const BUILTIN_SCHEDULERS: readonly string[] = ["service", "batch", "system", "sysbatch"];
+const DEFAULT_SCHEDULERS = [...BUILTIN_SCHEDULERS, "_core"];
+
+/**
+ * Nomad's SchedulerWorkerPoolArgs.IsValid: 0 ≤ num_schedulers ≤ #CPUs, and enabled_schedulers
+ * includes "_core" and names only built-in schedulers. PUT /v1/agent/schedulers/config answers 400
+ * "Invalid request" otherwise.
+ */
+export function isValidWorkerConfig(
+	cfg: { numSchedulers: number; enabledSchedulers: readonly string[] },
+	numCPU: number,
+): boolean {
+	if (!Number.isInteger(cfg.numSchedulers) || cfg.numSchedulers < 0 || cfg.numSchedulers > numCPU) return false;
+	let core = false;
+	for (const s of cfg.enabledSchedulers) {
+		if (s === "_core") core = true;
+		else if (!BUILTIN_SCHEDULERS.includes(s)) return false;
+	}
+	return core;
+}
 
 /** One worker's loop. */
 export class SchedulerWorker {
@@ -253,10 +272,15 @@ export class SchedulerWorker {
 				if (this.signal.aborted) break;
 				this.workloadStatus = "WaitingToDequeue";
 				let got: { eval: Evaluation; token: string } | undefined;
+				const timeout = this.pool.opts.dequeueTimeoutMs ?? 500;
+				if (!broker.enabled()) {
+					// Paused broker (or leadership changing): wait for it, as Nomad's Eval.Dequeue does.
+					await broker.waitForEnabled(timeout, this.signal);
+					continue;
+				}
 				try {
-					got = await broker.dequeue(this.pool.dequeueTypes(this), this.pool.opts.dequeueTimeoutMs ?? 500, this.signal);
+					got = await broker.dequeue(this.pool.dequeueTypes(this), timeout, this.signal);
 				} catch {
-					// Broker disabled (paused, or leadership changing): back off and retry.
 					await this.backoff();
 					continue;
 				}
@@ -314,6 +338,7 @@ export class SchedulerWorker {
 			now: (this.pool.opts.now?.() ?? Date.now()) * 1e6,
 			random: this.pool.opts.randomFor?.(ev) ?? seededRandom(ev.ID),
 			newID: this.pool.opts.newID ?? randomUUID,
+			clock: () => Number(process.hrtime.bigint()),
 			log: (msg, fields) => logger.debug(msg, { eval_id: ev.ID, ...(fields ?? {}) }),
 		});
 		await sched.process(ev);

@@ -280,12 +280,14 @@ export class Scheduling {
 		const signal = this.ctl.signal;
 		while (!signal.aborted) {
 			let got: { eval: Evaluation; token: string } | undefined;
+			if (!this.broker.enabled()) {
+				await this.broker.waitForEnabled(1_000, signal);
+				continue;
+			}
 			try {
 				got = await this.broker.dequeue([FAILED_QUEUE], 1_000, signal);
 			} catch {
-				// Broker paused: wait for it.
-				await new Promise((r) => setTimeout(r, 200).unref?.());
-				continue;
+				continue; // disabled meanwhile
 			}
 			if (!got) continue;
 			const { eval: ev, token } = got;

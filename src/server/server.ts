@@ -2,16 +2,20 @@
 // endpoints the HTTP layer (and, later, other agents over RPC) call. Endpoints live in endpoints/;
 // this module only assembles and owns lifecycle.
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { QueryMeta, QueryOptions } from "../api/query.ts";
 import type { Job } from "../api/types/index.ts";
 import { CodedError, ErrMsg } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
+import { schedulers } from "../scheduler/index.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
 import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
+import { evalCommands } from "./fsm/evalCommands.ts";
 import { type ApplyResult, FSM } from "./fsm/fsm.ts";
 import { jobCommands } from "./fsm/jobCommands.ts";
 import { nodeCommands } from "./fsm/nodeCommands.ts";
+import { planCommands } from "./fsm/planCommands.ts";
 import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
 import { createPeriodicDispatcher } from "./periodic/leaderPeriodic.ts";
 import type { PeriodicDispatcher } from "./periodic/periodicDispatcher.ts";
@@ -19,6 +23,7 @@ import { Raft } from "./raft/raft.ts";
 import { createMemoryLog } from "./raftlog/memory.ts";
 import { createSqliteLog } from "./raftlog/sqlite.ts";
 import type { LogStore } from "./raftlog/types.ts";
+import { Scheduling } from "./scheduling.ts";
 import type { Row } from "./state/schema.ts";
 import { StateStore, type StateView } from "./state/stateStore.ts";
 
@@ -41,6 +46,10 @@ export interface ServerOptions {
 	jobMaxPriority?: number;
 	jobMaxCount?: number;
 	jobTrackedVersions?: number;
+	/** num_schedulers (default: number of CPUs) */
+	numSchedulers?: number;
+	/** enabled_schedulers (default: service, batch, system, sysbatch, _core) */
+	enabledSchedulers?: readonly string[];
 }
 
 /** Leader-side reactions to committed changes (eval broker, periodic dispatcher, ...). */
@@ -84,6 +93,8 @@ export class Server {
 		this.fsm.registerAll(coreCommands);
 		this.fsm.registerAll(jobCommands);
 		this.fsm.registerAll(nodeCommands);
+		this.fsm.registerAll(evalCommands);
+		this.fsm.registerAll(planCommands);
 		const log: LogStore = opts.dataDir
 			? createSqliteLog({
 					path: join(opts.dataDir, "raft", "raft.db"),
@@ -98,7 +109,20 @@ export class Server {
 			trailingLogs: opts.trailingLogs,
 		});
 		this.kek = loadKEK(opts.dataDir ? join(opts.dataDir, "keystore") : undefined);
+		this.scheduling = new Scheduling({
+			state: this.state,
+			apply: (t, p) => this.apply(t, p),
+			schedulers,
+			logger: this.logger,
+			numSchedulers: opts.numSchedulers ?? availableParallelism(),
+			enabledSchedulers: opts.enabledSchedulers,
+			defaultPauseEvalBroker: (opts.defaultSchedulerConfig ?? DEFAULT_SCHEDULER_CONFIG).PauseEvalBroker === true,
+		});
+		this.hooks.evalsCreated = (evals) => this.scheduling.handleUpsertedEvals(evals);
 	}
+
+	/** Eval broker, blocked evals, plan applier and scheduler workers (active on the leader). */
+	readonly scheduling: Scheduling;
 
 	/** Restores state from the log, then takes leadership if bootstrap_expect is met. */
 	async start(): Promise<void> {
@@ -141,6 +165,10 @@ export class Server {
 					key_id: key.KeyID,
 				});
 			}
+			await this.scheduling.establishLeadership();
+			this.periodic = createPeriodicDispatcher(this);
+			this.periodic.setEnabled(true);
+			await this.periodic.restore(this.state.scan("jobs") as Iterable<unknown> as Iterable<Job>);
 		} catch (err) {
 			if (!this.shutdownCtl.signal.aborted) this.logger.error("failed to establish leadership", { error: err });
 		}
@@ -186,6 +214,7 @@ export class Server {
 		if (!this.leader) throw new CodedError(500, ErrMsg.noLeader);
 		const r = await this.raft.apply(type, payload);
 		if (r.error !== undefined) throw new CodedError(400, r.error);
+		this.scheduling.afterApply(type, payload, r);
 		return r;
 	}
 
@@ -236,6 +265,7 @@ export class Server {
 		this.shutdownCtl.abort();
 		this.leader = false;
 		this.periodic?.stop();
+		await this.scheduling.revokeLeadership().catch(() => {});
 		await this.leaderTasks?.catch(() => {});
 		await this.raft.close();
 	}

@@ -198,15 +198,18 @@ function groupToStructs(g: ApiGroup, ctx: JobContext): TaskGroup {
 		Scaling: g.Scaling ? scalingToStructs(g.Scaling, count, { ns: ctx.namespace, job: ctx.id, group: name }) : null,
 		RestartPolicy: restart,
 		Disconnect: disconnect,
-		Tasks: (g.Tasks ?? []).map((t) =>
-			taskToStructs(t, {
-				...owner,
-				namespace: ctx.namespace,
-				jobID: ctx.id,
-				jobVaultNamespace: job.VaultNamespace ?? "",
-				groupRestart: restart,
-			}),
-		),
+		// A group without tasks keeps a nil list (validation reports it).
+		Tasks: (g.Tasks?.length
+			? g.Tasks.map((t) =>
+					taskToStructs(t, {
+						...owner,
+						namespace: ctx.namespace,
+						jobID: ctx.id,
+						jobVaultNamespace: job.VaultNamespace ?? "",
+						groupRestart: restart,
+					}),
+				)
+			: null) as TaskGroup["Tasks"],
 		EphemeralDisk: disk,
 		Meta: g.Meta ?? null,
 		ReschedulePolicy: groupReschedule(type, job.Reschedule, g.ReschedulePolicy),

@@ -2,6 +2,7 @@
 // jobImpliedConstraints, the consul hook's partition constraint and the implicit-identities hook):
 // required signals, Vault/Consul versions, Nomad service discovery, secrets plugins, NUMA, bridge
 // networking CNI plugins, transparent proxy and task schedules.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 import type { Constraint, Job, Task, TaskGroup } from "../../api/types/index.ts";
 import type { Consul, Secret, Service, Vault, WorkloadIdentity } from "./types.ts";
 
@@ -81,7 +82,7 @@ function taskSignals(t: Task): string[] {
 
 const sortStrings = (xs: string[]): string[] => xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-function impliedForGroup(job: Job, tg: TaskGroup, secretProviders: string[]): void {
+function impliedForGroup(tg: TaskGroup, secretProviders: string[]): void {
 	const tasks = tg.Tasks ?? [];
 	const vaultTasks = tasks.filter((t) => t.Vault).sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
 	for (const t of vaultTasks) mutate(tg, vaultConstraint(t.Vault as Vault), "left");
@@ -119,7 +120,6 @@ function impliedForGroup(job: Job, tg: TaskGroup, secretProviders: string[]): vo
 		mutate(tg, TPROXY, "left");
 	}
 	if (tasks.some((t) => t.Schedule)) mutate(tg, TASK_SCHEDULE, "left");
-	void job;
 }
 
 /** jobImplicitIdentitiesHook for a server without default Consul/Vault identities configured. */
@@ -170,7 +170,7 @@ export function addImpliedConstraints(input: Job): Job {
 				if (!providers.includes(s.Provider)) providers.push(s.Provider);
 		}
 	}
-	for (const tg of groups) impliedForGroup(job, tg, providers);
+	for (const tg of groups) impliedForGroup(tg, providers);
 	for (const tg of groups) implicitIdentities(tg);
 	return job;
 }

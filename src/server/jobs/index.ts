@@ -13,6 +13,7 @@ export { addImpliedConstraints } from "./implied.ts";
 export { specChanged } from "./specChanged.ts";
 export type { AdmissionConfig } from "./types.ts";
 export { validateJob } from "./validate.ts";
+export { formatWarnings, jobWarnings, type WarningOptions } from "./warnings.ts";
 
 export interface DecodeOptions {
 	/** Go type of the request body (error messages): JobRegisterRequest, JobValidateRequest, JobPlanRequest. */

@@ -1,6 +1,7 @@
 // Validation of the policy and placement pieces of a job (nomad/structs/structs.go): constraints,
 // affinities, spreads, restart/reschedule/update/migrate policies, periodic and parameterized
 // configuration, disconnect strategy and scaling policy. Each returns Nomad's messages ([] = valid).
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 import type {
 	Affinity,
 	Constraint,

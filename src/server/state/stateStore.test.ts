@@ -156,3 +156,20 @@ test("scanIndex walks rows in secondary-index order", () => {
 		["b", "a"],
 	);
 });
+
+test("dump writes a job shared by allocations once and restore shares it again", () => {
+	const s = new StateStore();
+	const job = { ID: "web", Namespace: "default", Version: 3 };
+	s.write(1, (tx) => {
+		for (const id of ["a1", "a2", "a3"]) tx.put("allocs", { ...alloc(id, "n1"), Job: job });
+	});
+	const dump = JSON.parse(JSON.stringify(s.dump()));
+	assert.equal(dump.sharedJobs.length, 1);
+	assert.deepEqual(dump.tables.allocs.rows[0].Job, { $ref: 0 });
+	const copy = new StateStore();
+	copy.restore(dump);
+	const a1 = copy.get("allocs", "a1");
+	const a2 = copy.get("allocs", "a2");
+	assert.deepEqual(a1?.Job, job);
+	assert.equal(a1?.Job, a2?.Job);
+});

@@ -282,11 +282,31 @@ export class StateStore extends StateView {
 		for (const w of fire) w.fire();
 	}
 
-	/** Whole-state serialisation for log snapshots. */
+	/**
+	 * Whole-state serialisation for log snapshots. Allocations share their Job object (one per job
+	 * version); the dump writes each distinct Job once and refers to it, so a snapshot of a million
+	 * allocations does not hold a million copies of their jobs.
+	 */
 	dump(): StateDump {
 		const tables: StateDump["tables"] = {};
-		for (const [n, t] of this.tables) tables[n] = { index: t.index, rows: [...t.rows.values()] };
-		return { index: this.latest, tables };
+		const shared: Row[] = [];
+		const refOf = new Map<Row, number>();
+		for (const [n, t] of this.tables) {
+			const rows: Row[] = [];
+			for (const row of t.rows.values()) {
+				const job = n === "allocs" ? (row.Job as Row | null | undefined) : undefined;
+				if (job && typeof job === "object") {
+					let ref = refOf.get(job);
+					if (ref === undefined) {
+						ref = shared.push(job) - 1;
+						refOf.set(job, ref);
+					}
+					rows.push({ ...row, Job: { $ref: ref } });
+				} else rows.push(row);
+			}
+			tables[n] = { index: t.index, rows };
+		}
+		return { index: this.latest, tables, sharedJobs: shared };
 	}
 
 	/** Replaces every table with a dump's contents; wakes all watchers (their view is gone). */
@@ -297,7 +317,9 @@ export class StateStore extends StateView {
 			const d = dump.tables[n];
 			if (d) {
 				t.index = d.index;
-				for (const row of d.rows) {
+				for (const stored of d.rows) {
+					const ref = (stored.Job as { $ref?: number } | null | undefined)?.$ref;
+					const row = ref !== undefined ? { ...stored, Job: dump.sharedJobs?.[ref] ?? null } : stored;
 					const pk = spec.primaryKey(row);
 					t.rows.set(pk, row);
 					for (const [iname, fn] of Object.entries(spec.indexes ?? {})) {
@@ -316,6 +338,8 @@ export class StateStore extends StateView {
 export interface StateDump {
 	index: number;
 	tables: Partial<Record<TableName, { index: number; rows: Row[] }>>;
+	/** Job objects shared by allocations, referred to as {$ref: i}. */
+	sharedJobs?: Row[];
 }
 
 function removeFromIndexes(spec: TableSpec, t: TableData, pk: string, old: Row): void {

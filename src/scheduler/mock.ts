@@ -1,0 +1,262 @@
+// Test fixtures shaped like Nomad's mock package: a ready linux node with docker/exec/raw_exec, a
+// service job with one group "web" of 10 tasks asking 500 MHz / 256 MB, etc. For tests and benches.
+import type { Allocation, Job, Node, Task, TaskGroup } from "../api/types/index.ts";
+
+export function mockNode(over: Partial<Node> = {}, id = "00000000-0000-0000-0000-000000000001"): Node {
+	const n: Node = {
+		ID: id,
+		SecretID: "",
+		Datacenter: "dc1",
+		Name: `node-${id.slice(-6)}`,
+		HTTPAddr: "192.168.0.100:4646",
+		TLSEnabled: false,
+		Attributes: {
+			"kernel.name": "linux",
+			"cpu.arch": "amd64",
+			"nomad.version": "1.10.0",
+			"driver.exec": "1",
+			"driver.docker": "1",
+			"unique.hostname": `host-${id.slice(-6)}`,
+		},
+		NodeResources: {
+			Cpu: { CpuShares: 4000, TotalCpuCores: 4, ReservableCpuCores: [0, 1, 2, 3] },
+			Memory: { MemoryMB: 8192 },
+			Disk: { DiskMB: 100 * 1024 },
+			Networks: [{ Mode: "host", Device: "eth0", CIDR: "192.168.0.100/32", IP: "192.168.0.100", MBits: 1000 }],
+			NodeNetworks: [
+				{ Mode: "host", Device: "eth0", Addresses: [{ Family: "ipv4", Alias: "default", Address: "192.168.0.100" }] },
+			],
+			Devices: null,
+			MinDynamicPort: 20000,
+			MaxDynamicPort: 32000,
+		},
+		ReservedResources: {
+			Cpu: { CpuShares: 100, ReservedCpuCores: null },
+			Memory: { MemoryMB: 256 },
+			Disk: { DiskMB: 4 * 1024 },
+			Networks: { ReservedHostPorts: "22" },
+		},
+		Links: null,
+		Meta: { pci_dss: "true", database: "mysql", version: "5.6" },
+		NodeClass: "linux-medium-pci",
+		NodePool: "default",
+		ComputedClass: "",
+		DrainStrategy: null,
+		SchedulingEligibility: "eligible",
+		Status: "ready",
+		StatusDescription: "",
+		StatusUpdatedAt: 0,
+		Events: null,
+		Drivers: {
+			exec: { Attributes: null, Detected: true, Healthy: true, HealthDescription: "", UpdateTime: null },
+			docker: { Attributes: null, Detected: true, Healthy: true, HealthDescription: "", UpdateTime: null },
+		},
+		HostVolumes: null,
+		HostNetworks: null,
+		LastDrain: null,
+		CreateIndex: 1,
+		ModifyIndex: 1,
+	};
+	return { ...n, ...over };
+}
+
+export function mockTask(over: Partial<Task> = {}): Task {
+	const t: Task = {
+		Name: "web",
+		Driver: "exec",
+		User: "",
+		Config: { command: "/bin/date" },
+		Env: null,
+		Services: null,
+		Vault: null,
+		Templates: null,
+		Constraints: null,
+		Affinities: null,
+		Resources: {
+			CPU: 500,
+			Cores: 0,
+			MemoryMB: 256,
+			MemoryMaxMB: 0,
+			DiskMB: 0,
+			IOPS: 0,
+			Networks: null,
+			Devices: null,
+			NUMA: null,
+			SecretsMB: 0,
+		},
+		RestartPolicy: null,
+		DispatchPayload: null,
+		Lifecycle: null,
+		Meta: null,
+		KillTimeout: 5_000_000_000,
+		LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false },
+		Artifacts: null,
+		Leader: false,
+		ShutdownDelay: 0,
+		VolumeMounts: null,
+		ScalingPolicies: null,
+		KillSignal: "",
+		Kind: "",
+		CSIPluginConfig: null,
+		Identity: null,
+		Identities: null,
+		Actions: null,
+		Schedule: null,
+	};
+	return { ...t, ...over };
+}
+
+export function mockGroup(over: Partial<TaskGroup> = {}): TaskGroup {
+	const g: TaskGroup = {
+		Name: "web",
+		Count: 10,
+		Update: null,
+		Migrate: null,
+		Constraints: null,
+		Scaling: null,
+		RestartPolicy: {
+			Attempts: 3,
+			Interval: 600_000_000_000,
+			Delay: 15_000_000_000,
+			Mode: "delay",
+			RenderTemplates: false,
+		},
+		Disconnect: null,
+		Tasks: [mockTask()],
+		EphemeralDisk: { Sticky: false, SizeMB: 150, Migrate: false },
+		Meta: null,
+		ReschedulePolicy: {
+			Attempts: 0,
+			Interval: 0,
+			Delay: 30_000_000_000,
+			DelayFunction: "exponential",
+			MaxDelay: 3_600_000_000_000,
+			Unlimited: true,
+		},
+		Affinities: null,
+		Spreads: null,
+		Networks: null,
+		Consul: null,
+		Services: null,
+		Volumes: null,
+		ShutdownDelay: null,
+		StopAfterClientDisconnect: null,
+		MaxClientDisconnect: null,
+		PreventRescheduleOnLost: false,
+	};
+	return { ...g, ...over };
+}
+
+export function mockJob(over: Partial<Job> = {}): Job {
+	const j: Job = {
+		Stop: false,
+		Region: "global",
+		Namespace: "default",
+		ID: "example",
+		ParentID: "",
+		Name: "example",
+		Type: "service",
+		Priority: 50,
+		AllAtOnce: false,
+		Datacenters: ["dc1"],
+		NodePool: "default",
+		Constraints: [{ LTarget: "${attr.kernel.name}", RTarget: "linux", Operand: "=" }],
+		Affinities: null,
+		Spreads: null,
+		TaskGroups: [mockGroup()],
+		Update: {
+			Stagger: 30_000_000_000,
+			MaxParallel: 0,
+			HealthCheck: "checks",
+			MinHealthyTime: 0,
+			HealthyDeadline: 0,
+			ProgressDeadline: 0,
+			AutoRevert: false,
+			AutoPromote: false,
+			Canary: 0,
+		},
+		Multiregion: null,
+		Periodic: null,
+		ParameterizedJob: null,
+		Dispatched: false,
+		DispatchIdempotencyToken: "",
+		Payload: null,
+		Meta: null,
+		ConsulNamespace: "",
+		VaultNamespace: "",
+		NomadTokenID: "",
+		Status: "pending",
+		StatusDescription: "",
+		Stable: false,
+		Version: 0,
+		SubmitTime: 0,
+		CreateIndex: 0,
+		ModifyIndex: 0,
+		JobModifyIndex: 0,
+		UI: null,
+		VersionTag: null,
+	};
+	return { ...j, ...over };
+}
+
+/** A running allocation of `job`'s first group on `node` (no Metrics). */
+export function mockAlloc(job: Job, node: Node, over: Partial<Allocation> = {}): Allocation {
+	const tg = job.TaskGroups[0];
+	const a: Allocation = {
+		ID: "a0000000-0000-0000-0000-000000000000",
+		Namespace: job.Namespace,
+		EvalID: "e0000000-0000-0000-0000-000000000000",
+		Name: `${job.ID}.${tg.Name}[0]`,
+		NodeID: node.ID,
+		NodeName: node.Name,
+		JobID: job.ID,
+		Job: job,
+		TaskGroup: tg.Name,
+		AllocatedResources: {
+			Tasks: Object.fromEntries(
+				tg.Tasks.map((t) => [
+					t.Name,
+					{
+						Cpu: { CpuShares: t.Resources.CPU, ReservedCores: null },
+						Memory: { MemoryMB: t.Resources.MemoryMB, MemoryMaxMB: 0 },
+						Networks: null,
+						Devices: null,
+					},
+				]),
+			),
+			TaskLifecycles: {},
+			Shared: { Networks: null, DiskMB: tg.EphemeralDisk.SizeMB, Ports: null },
+		},
+		DesiredStatus: "run",
+		ClientStatus: "running",
+		CreateIndex: 0,
+		ModifyIndex: 0,
+		AllocModifyIndex: 0,
+		CreateTime: 0,
+		ModifyTime: 0,
+	};
+	return { ...a, ...over };
+}
+
+/** Deterministic RNG (mulberry32) for seeded runs. */
+export function seededRandom(seed: number): () => number {
+	let s = seed >>> 0;
+	return () => {
+		s = (s + 0x6d2b79f5) >>> 0;
+		let t = s;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** Deterministic UUID-shaped IDs from a seed. */
+export function seededIDs(seed: number): () => string {
+	const r = seededRandom(seed ^ 0x5bd1e995);
+	const hex = (n: number): string => {
+		let s = "";
+		for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
+		return s;
+	};
+	return () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+}

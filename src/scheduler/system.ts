@@ -1,0 +1,407 @@
+// The system and sysbatch schedulers (scheduler_system.go, scheduler_sysbatch.go,
+// reconciler/reconcile_node.go): one allocation per task group on every ready node in the job's
+// datacenters and node pool; sysbatch allocations run to completion and are not replaced.
+import type { Allocation, AllocMetric, DesiredUpdates, Evaluation, Job, Node, TaskGroup } from "../api/types/index.ts";
+import {
+	adjustQueued,
+	blockedEval,
+	DESC_BLOCKED_FAILED_PLACEMENTS,
+	fullCommit,
+	makePlan,
+	markLostOnDownNodes,
+	planIsNoOp,
+	progressMade,
+	type ReadyNodes,
+	readyNodes,
+	setStatus,
+} from "./common.ts";
+import { EvalContext } from "./context.ts";
+import { exhaustResources, mergeNodeFiltered, populateScoreMetaData } from "./metrics.ts";
+import { materialize } from "./rank.ts";
+import {
+	emptyDesired,
+	STATUS_IN_PLACE,
+	STATUS_LOST,
+	STATUS_NODE_TAINTED,
+	STATUS_NOT_NEEDED,
+	STATUS_UPDATING,
+	taintedNodes,
+} from "./reconcile.ts";
+import { ranSuccessfully, shouldMigrate } from "./reschedule.ts";
+import { Stack } from "./stack.ts";
+import { tasksUpdated } from "./tasksUpdated.ts";
+import type { Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
+import { isInAnyDC, isInPool, terminal } from "./util.ts";
+
+const SYSTEM_TRIGGERS = new Set([
+	"job-register",
+	"node-update",
+	"failed-follow-up",
+	"job-deregister",
+	"rolling-update",
+	"preemption",
+	"deployment-watcher",
+	"node-drain",
+	"alloc-stop",
+	"queued-allocs",
+	"job-scaling",
+	"reconnect",
+]);
+
+interface Tuple {
+	name: string;
+	tg: TaskGroup | undefined;
+	alloc: Allocation;
+}
+
+interface NodeDiff {
+	place: Tuple[];
+	update: Tuple[];
+	migrate: Tuple[];
+	stop: Tuple[];
+	ignore: Tuple[];
+	lost: Tuple[];
+}
+
+/** NodeReconciler.Compute without deployments or disconnect windows. */
+export function reconcileNodes(
+	job: Job | undefined,
+	ready: ReadyNodes,
+	tainted: ReadonlyMap<string, Node | null>,
+	allocs: readonly Allocation[],
+): NodeDiff {
+	const diff: NodeDiff = { place: [], update: [], migrate: [], stop: [], ignore: [], lost: [] };
+	const live = new Map<string, Allocation[]>();
+	const term = new Map<string, Map<string, Allocation>>();
+	for (const a of allocs) {
+		if (terminal(a)) {
+			let m = term.get(a.NodeID);
+			if (!m) {
+				m = new Map();
+				term.set(a.NodeID, m);
+			}
+			const prev = m.get(a.Name);
+			if (!prev || prev.CreateIndex < a.CreateIndex) m.set(a.Name, a);
+			continue;
+		}
+		let l = live.get(a.NodeID);
+		if (!l) {
+			l = [];
+			live.set(a.NodeID, l);
+		}
+		l.push(a);
+	}
+	const eligible = new Set<string>();
+	for (const n of ready.nodes) {
+		eligible.add(n.ID);
+		if (!live.has(n.ID)) live.set(n.ID, []);
+	}
+	const required = new Map<string, TaskGroup>();
+	if (job && !job.Stop) {
+		for (const tg of job.TaskGroups)
+			for (let i = 0; i < tg.Count; i++) required.set(`${job.Name}.${tg.Name}[${i}]`, tg);
+	}
+	for (const [nodeID, list] of live) {
+		const existing = new Set<string>();
+		for (const a of list) {
+			existing.add(a.Name);
+			const tg = required.get(a.Name);
+			const t: Tuple = { name: a.Name, tg, alloc: a };
+			if (!tg) diff.stop.push(t);
+			else if (shouldMigrate(a)) diff.migrate.push(t);
+			else if (a.ClientStatus === "unknown" && a.DesiredStatus === "run") diff.ignore.push(t);
+			else if (tainted.has(a.NodeID)) {
+				const node = tainted.get(a.NodeID);
+				if ((a.Job ?? job)?.Type === "sysbatch" && ranSuccessfully(a)) diff.ignore.push(t);
+				else if (!node || node.Status === "down" || node.Status === "disconnected") diff.lost.push(t);
+				else diff.ignore.push(t);
+			} else if (ready.notReady.has(nodeID)) {
+				if ((job as Job).JobModifyIndex !== (a.Job ?? job)?.JobModifyIndex) diff.stop.push(t);
+				else diff.ignore.push(t);
+			} else if (!eligible.has(nodeID)) diff.stop.push(t);
+			else if ((job as Job).JobModifyIndex !== (a.Job ?? job)?.JobModifyIndex) diff.update.push(t);
+			else diff.ignore.push(t);
+		}
+		for (const [name, tg] of required) {
+			if (existing.has(name)) continue;
+			const old = term.get(nodeID)?.get(name);
+			if (job?.Type === "sysbatch" && old) {
+				if ((job as Job).JobModifyIndex !== (old.Job ?? job).JobModifyIndex) diff.update.push({ name, tg, alloc: old });
+				else diff.ignore.push({ name, tg, alloc: old });
+				continue;
+			}
+			if (tainted.has(nodeID) || !eligible.has(nodeID)) continue;
+			diff.place.push({ name, tg, alloc: old ?? ({ NodeID: nodeID } as Allocation) });
+		}
+	}
+	return diff;
+}
+
+class MaxAttemptsError extends Error {}
+
+export class SystemScheduler implements Scheduler {
+	private readonly sc: SchedulerContext;
+	private readonly sysbatch: boolean;
+	private state: SchedulerState;
+	private ev!: Evaluation;
+	private job: Job | undefined;
+	private ctx!: EvalContext;
+	private stack!: Stack;
+	private ready: ReadyNodes = { nodes: [], notReady: new Set(), byDC: {} };
+	private failed: Record<string, AllocMetric> | undefined;
+	private queued: Record<string, number> = {};
+	private desired: Record<string, DesiredUpdates> | undefined;
+	private planResult: import("../api/types/index.ts").PlanResult | undefined;
+
+	constructor(sc: SchedulerContext, sysbatch: boolean) {
+		this.sc = sc;
+		this.sysbatch = sysbatch;
+		this.state = sc.state;
+	}
+
+	private status(status: Evaluation["Status"], desc: string): Promise<void> {
+		return setStatus(this.sc.planner, this.ev, {
+			status,
+			desc,
+			blocked: undefined,
+			failedTGAllocs: this.failed,
+			queued: this.queued,
+			desired: this.desired,
+		});
+	}
+
+	async process(ev: Evaluation): Promise<void> {
+		this.ev = { ...ev };
+		if (!SYSTEM_TRIGGERS.has(ev.TriggeredBy) && !(this.sysbatch && ev.TriggeredBy === "periodic-job")) {
+			return this.status("failed", `scheduler cannot handle '${ev.TriggeredBy}' evaluation reason`);
+		}
+		const limit = this.sysbatch ? 2 : 5;
+		let attempts = 0;
+		try {
+			for (;;) {
+				if (attempts >= limit) throw new MaxAttemptsError(`maximum attempts reached (${limit})`);
+				if (await this.attempt()) break;
+				if (progressMade(this.planResult)) attempts = 0;
+				else attempts++;
+			}
+		} catch (e) {
+			if (!(e instanceof MaxAttemptsError)) throw e;
+			return this.status("failed", e.message);
+		}
+		return this.status("complete", "");
+	}
+
+	private async attempt(): Promise<boolean> {
+		const ev = this.ev;
+		const state = this.state;
+		this.job = state.job(ev.Namespace, ev.JobID);
+		const job = this.job;
+		const stopped = !job || job.Stop;
+		this.queued = {};
+		this.failed = undefined;
+		this.ready = stopped
+			? { nodes: [], notReady: new Set(), byDC: {} }
+			: readyNodes(state, job.Datacenters, job.NodePool);
+		const plan = makePlan(ev, job, state.index);
+		const jobAllocs = [...state.allocsByJob(ev.Namespace, ev.JobID)];
+		this.ctx = new EvalContext({
+			state,
+			plan,
+			job,
+			namespace: ev.Namespace,
+			jobID: ev.JobID,
+			jobAllocs,
+			random: this.sc.random,
+			clock: this.sc.clock,
+		});
+		this.stack = new Stack(this.ctx, "system", jobAllocs);
+		if (job && !stopped) {
+			this.stack.setConfig(state.schedulerConfig());
+			this.stack.setJob(job);
+		}
+		await this.computeJobAllocs(jobAllocs);
+		if (planIsNoOp(plan) && !ev.AnnotatePlan) return true;
+		if (ev.AnnotatePlan) plan.Annotations = { DesiredTGUpdates: this.desired ?? null };
+		const { result, refreshedState } = await this.sc.planner.submitPlan(plan);
+		this.planResult = result;
+		adjustQueued(result, this.queued);
+		if (refreshedState) {
+			this.state = refreshedState;
+			return false;
+		}
+		return fullCommit(plan, result);
+	}
+
+	/** inplaceUpdate: updates that can keep their allocation; returns [destructive, inplace]. */
+	private inplace(updates: Tuple[]): [Tuple[], Tuple[]] {
+		const job = this.job as Job;
+		const destructive: Tuple[] = [];
+		const inplace: Tuple[] = [];
+		for (const u of updates) {
+			const tg = u.tg as TaskGroup;
+			const existing = u.alloc;
+			if (tasksUpdated(job, existing.Job ?? job, tg.Name)) {
+				destructive.push(u);
+				continue;
+			}
+			if (terminal(existing)) {
+				inplace.push(u);
+				continue;
+			}
+			const node = this.ctx.node(existing.NodeID);
+			if (!node || !isInAnyDC(node, job.Datacenters) || !isInPool(node, job.NodePool)) {
+				destructive.push(u);
+				continue;
+			}
+			this.stack.setNodes([node]);
+			this.ctx.appendStopped(existing, STATUS_IN_PLACE);
+			const option = this.stack.select(tg, { allocName: existing.Name });
+			this.ctx.popUpdate(existing);
+			if (!option) {
+				destructive.push(u);
+				continue;
+			}
+			const res = materialize(this.ctx, option.opt, this.stack.ask(tg), false);
+			const prev = existing.AllocatedResources;
+			for (const [task, tr] of Object.entries(res.Tasks)) {
+				tr.Networks = prev?.Tasks?.[task]?.Networks ?? null;
+				tr.Devices = prev?.Tasks?.[task]?.Devices ?? null;
+			}
+			res.Shared.Ports = prev?.Shared?.Ports ?? null;
+			res.Shared.Networks = prev?.Shared?.Networks ?? null;
+			const updated: Allocation = {
+				...existing,
+				EvalID: this.ev.ID,
+				AllocatedResources: res,
+				Metrics: this.ctx.metrics.m,
+			};
+			delete updated.Job;
+			this.ctx.appendAlloc(updated);
+			inplace.push(u);
+		}
+		return [destructive, inplace];
+	}
+
+	private async computeJobAllocs(allocs: Allocation[]): Promise<void> {
+		const ctx = this.ctx;
+		const job = this.job;
+		const tainted = taintedNodes(allocs, (id) => ctx.node(id));
+		markLostOnDownNodes(ctx, tainted, allocs);
+		const diff = reconcileNodes(job, this.ready, tainted, allocs);
+		for (const t of diff.stop) ctx.appendStopped(t.alloc, STATUS_NOT_NEEDED);
+		for (const t of diff.migrate) ctx.appendStopped(t.alloc, STATUS_NODE_TAINTED);
+		for (const t of diff.lost) ctx.appendStopped(t.alloc, STATUS_LOST, "lost");
+		const [destructive, inplace] = job && !job.Stop ? this.inplace(diff.update) : [diff.update, []];
+		const desired: Record<string, DesiredUpdates> = {};
+		const inc = (name: string, k: keyof DesiredUpdates): void => {
+			desired[name] ??= emptyDesired();
+			(desired[name][k] as number)++;
+		};
+		for (const t of diff.stop) inc(t.alloc.TaskGroup, "Stop");
+		for (const t of diff.place) inc((t.tg as TaskGroup).Name, "Place");
+		for (const t of diff.ignore) inc((t.tg as TaskGroup).Name, "Ignore");
+		for (const t of diff.migrate) inc((t.tg as TaskGroup).Name, "Migrate");
+		for (const t of inplace) inc((t.tg as TaskGroup).Name, "InPlaceUpdate");
+		for (const t of destructive) inc((t.tg as TaskGroup).Name, "DestructiveUpdate");
+		this.desired = desired;
+
+		const candidates = new Map<string, number>();
+		const bump = (t: Tuple, d = 1): void => {
+			const n = (t.tg as TaskGroup).Name;
+			candidates.set(n, (candidates.get(n) ?? 0) + d);
+		};
+		for (const t of [...diff.place, ...inplace, ...diff.ignore, ...destructive]) bump(t);
+
+		// evictAndPlace: destructive updates, limited by update.max_parallel per group.
+		const place = [...diff.place];
+		if (job && !job.Stop) {
+			const jobLimit = job.Update?.MaxParallel > 0 ? job.Update.MaxParallel : destructive.length;
+			const limits = new Map<string, number>();
+			for (const tg of job.TaskGroups)
+				limits.set(tg.Name, tg.Update && tg.Update.MaxParallel > 0 ? tg.Update.MaxParallel : jobLimit);
+			for (const t of destructive) {
+				const l = limits.get(t.alloc.TaskGroup) ?? 0;
+				if (l <= 0) continue;
+				ctx.appendStopped(t.alloc, STATUS_UPDATING);
+				place.push(t);
+				limits.set(t.alloc.TaskGroup, l - 1);
+			}
+			for (const tg of job.TaskGroups) this.queued[tg.Name] = 0;
+		}
+		for (const t of place) this.queued[(t.tg as TaskGroup).Name] = (this.queued[(t.tg as TaskGroup).Name] ?? 0) + 1;
+		const existingByGroup = new Set<string>();
+		for (const t of [...inplace, ...diff.ignore]) existingByGroup.add((t.tg as TaskGroup).Name);
+		if (place.length > 0) await this.computePlacements(place, existingByGroup, candidates);
+		if (!this.sysbatch) for (const [name, n] of candidates) if (desired[name]) desired[name].Place = n;
+	}
+
+	private async computePlacements(place: Tuple[], existingByGroup: Set<string>, candidates: Map<string, number>) {
+		const job = this.job as Job;
+		const ctx = this.ctx;
+		const byID = new Map(this.ready.nodes.map((n) => [n.ID, n]));
+		const filtered: Record<string, AllocMetric> = {};
+		for (const missing of place) {
+			const tg = missing.tg as TaskGroup;
+			const node = byID.get(missing.alloc.NodeID);
+			if (!node) continue;
+			this.stack.setNodes([node]);
+			const option = this.stack.select(tg, { allocName: missing.name });
+			const m = ctx.metrics;
+			if (!option) {
+				if (!this.sysbatch) candidates.set(tg.Name, (candidates.get(tg.Name) ?? 0) - 1);
+				if (m.m.NodesFiltered > 0) {
+					this.queued[tg.Name]--;
+					filtered[tg.Name] = mergeNodeFiltered(filtered[tg.Name], m.m);
+					if (this.queued[tg.Name] <= 0 && !existingByGroup.has(tg.Name)) {
+						this.failed ??= {};
+						this.failed[tg.Name] = filtered[tg.Name];
+					}
+					if (this.sysbatch && this.desired?.[tg.Name]) this.desired[tg.Name].Place--;
+					continue;
+				}
+				const already = this.failed?.[tg.Name];
+				if (already) {
+					already.CoalescedFailures++;
+					exhaustResources(already, tg);
+					continue;
+				}
+				m.m.NodesAvailable = this.ready.byDC;
+				m.m.NodesInPool = this.ready.nodes.length;
+				m.m.NodePool = job.NodePool;
+				populateScoreMetaData(m);
+				exhaustResources(m.m, tg);
+				this.failed ??= {};
+				this.failed[tg.Name] = m.m;
+				const b = blockedEval(this.ev, this.stack.eligibility, this.failed, undefined, this.sc.newID(), this.sc.now);
+				b.StatusDescription = DESC_BLOCKED_FAILED_PLACEMENTS;
+				b.NodeID = node.ID;
+				await this.sc.planner.createEval(b);
+				continue;
+			}
+			m.m.NodesAvailable = this.ready.byDC;
+			m.m.NodesInPool = this.ready.nodes.length;
+			populateScoreMetaData(m);
+			const alloc: Allocation = {
+				ID: this.sc.newID(),
+				Namespace: job.Namespace,
+				EvalID: this.ev.ID,
+				Name: missing.name,
+				NodeID: option.node.ID,
+				NodeName: option.node.Name,
+				JobID: job.ID,
+				TaskGroup: tg.Name,
+				AllocatedResources: materialize(ctx, option.opt, this.stack.ask(tg)),
+				Metrics: m.m,
+				DesiredStatus: "run",
+				ClientStatus: "pending",
+				CreateIndex: 0,
+				ModifyIndex: 0,
+				AllocModifyIndex: 0,
+				CreateTime: this.sc.now,
+				ModifyTime: this.sc.now,
+			};
+			if (missing.alloc.ID) alloc.PreviousAllocation = missing.alloc.ID;
+			ctx.appendAlloc(alloc);
+		}
+	}
+}

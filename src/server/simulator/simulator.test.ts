@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { nullLogger } from "../../lib/logger.ts";
+import { deregisterJob, getJob, registerJob } from "../endpoints/jobEndpoint.ts";
+import { Server } from "../server.ts";
+import type { Row } from "../state/schema.ts";
+import { Simulator } from "./simulator.ts";
+
+let srv: Server;
+let sim: Simulator;
+const w = { Region: "global", Namespace: "default", AuthToken: "", IdempotencyToken: "" };
+
+before(async () => {
+	srv = new Server({
+		region: "global",
+		datacenter: "dc1",
+		nodeName: "t",
+		bootstrapExpect: 1,
+		rpcAdvertise: "127.0.0.1:4647",
+		logger: nullLogger(),
+		numSchedulers: 2,
+	});
+	await srv.start();
+	await srv.leadershipReady();
+	sim = new Simulator(srv, { seed: 7, updateIntervalMs: 20 });
+	await sim.addNodes({ count: 10, attributes: (i) => ({ rack: `r${i % 2}` }) });
+	sim.start();
+});
+after(async () => {
+	sim.stop();
+	await srv.shutdown();
+});
+
+function apiJob(id: string, count: number, extra: Row = {}): Row {
+	return {
+		ID: id,
+		Type: "service",
+		Datacenters: ["dc1"],
+		TaskGroups: [
+			{
+				Name: "web",
+				Count: count,
+				Tasks: [{ Name: "server", Driver: "mock", Config: { run_for: "1h" }, Resources: { CPU: 500, MemoryMB: 256 } }],
+			},
+		],
+		...extra,
+	};
+}
+
+async function waitFor<T>(fn: () => T | undefined | false, ms = 5000): Promise<T> {
+	const t0 = Date.now();
+	for (;;) {
+		const v = fn();
+		if (v) return v;
+		if (Date.now() - t0 > ms) throw new Error("timed out");
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
+
+const liveAllocs = (id: string) =>
+	[...srv.state.byIndex("allocs", "job", `default\u0000${id}`)].filter((a) => a.DesiredStatus === "run");
+
+test("a registered job is evaluated, placed on simulated nodes and runs", async () => {
+	const out = await registerJob(srv, { Job: apiJob("web", 3) }, w);
+	assert.ok(out.EvalID);
+	await waitFor(() => liveAllocs("web").filter((a) => a.ClientStatus === "running").length === 3);
+	const ev = await waitFor(() => {
+		const e = srv.state.get("evals", out.EvalID);
+		return e?.Status === "complete" ? e : undefined;
+	});
+	assert.equal(ev.TriggeredBy, "job-register");
+	const names = liveAllocs("web")
+		.map((a) => a.Name)
+		.sort();
+	assert.deepEqual(names, ["web.web[0]", "web.web[1]", "web.web[2]"]);
+	const meta = { Index: 0, LastContact: 0, KnownLeader: false, NextToken: "" };
+	const job = await getJob(
+		srv,
+		"default",
+		"web",
+		{
+			Region: "global",
+			Namespace: "default",
+			MinQueryIndex: 0,
+			MaxQueryTime: 0,
+			AllowStale: false,
+			Prefix: "",
+			Filter: "",
+			PerPage: 0,
+			NextToken: "",
+			Reverse: false,
+			AuthToken: "",
+		},
+		meta,
+	);
+	assert.equal(job.Status, "running");
+});
+
+test("count changes scale up and down; stop and purge", async () => {
+	await registerJob(srv, { Job: apiJob("web", 5) }, w);
+	await waitFor(() => liveAllocs("web").length === 5);
+	await registerJob(srv, { Job: apiJob("web", 2) }, w);
+	await waitFor(() => liveAllocs("web").length === 2);
+	assert.deepEqual(
+		liveAllocs("web")
+			.map((a) => a.Name)
+			.sort(),
+		["web.web[0]", "web.web[1]"],
+	);
+	await deregisterJob(srv, "default", "web", { purge: false }, w);
+	await waitFor(() => liveAllocs("web").length === 0);
+	assert.equal(srv.state.get("jobs", "default\u0000web")?.Stop, true);
+	await deregisterJob(srv, "default", "web", { purge: true }, w);
+	assert.equal(srv.state.get("jobs", "default\u0000web"), undefined);
+});
+
+test("constraints pick feasible nodes only", async () => {
+	await registerJob(
+		srv,
+		{ Job: apiJob("racked", 4, { Constraints: [{ LTarget: "${attr.rack}", RTarget: "r1", Operand: "=" }] }) },
+		w,
+	);
+	await waitFor(() => liveAllocs("racked").length === 4);
+	for (const a of liveAllocs("racked")) {
+		assert.equal(
+			srv.state.get("nodes", a.NodeID as string)?.Attributes &&
+				(srv.state.get("nodes", a.NodeID as string)?.Attributes as Row).rack,
+			"r1",
+		);
+	}
+});
