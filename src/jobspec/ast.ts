@@ -75,7 +75,7 @@ export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+"
 export type TemplatePart =
 	| { k: "text"; text: string; range: Range }
 	| { k: "interp"; expr: Expr; range: Range }
-	| { k: "if"; cond: Expr; then: TemplatePart[]; else: TemplatePart[]; range: Range }
+	| { k: "if"; cond: Expr; whenTrue: TemplatePart[]; whenFalse: TemplatePart[]; range: Range }
 	| { k: "for"; keyVar?: string; valVar: string; collection: Expr; body: TemplatePart[]; range: Range };
 
 export function startRange(e: Expr): Range {

@@ -2,10 +2,12 @@
 // (with HCL's diagnostics for unexpected, missing and mislabeled items), JustAttributes, Nomad's
 // "blocks as attributes" view used for free-form maps (task config, meta...), and expansion of
 // `dynamic` blocks (hcl ext/dynblock).
-import type { Attribute, Block, Expr, ObjectItem, SyntaxBody } from "./ast.ts";
+import type { Attribute, Block, Expr, SyntaxBody } from "./ast.ts";
+import { blocksToExpr, groupByType, wrapObject } from "./blockAttrs.ts";
 import { convert } from "./convert.ts";
 import { type Diagnostic, DiagnosticsError, errorDiag, type Range, rangeBetween } from "./diagnostics.ts";
-import { evaluate, nameSuggestion, Scope } from "./evaluate.ts";
+import { evaluate } from "./evaluate.ts";
+import { nameSuggestion, Scope } from "./scope.ts";
 import { elementsOf, entriesOf, friendlyName, listOf, num, object, STRING, str, type Value } from "./values.ts";
 
 export interface BodyAttr {
@@ -63,7 +65,12 @@ export class SyntaxBodyView implements Body {
 	private readonly hiddenAttrs: Set<string>;
 	private readonly hiddenBlocks: Set<string>;
 
-	constructor(syntax: SyntaxBody, opts: BodyOptions, hiddenAttrs = new Set<string>(), hiddenBlocks = new Set<string>()) {
+	constructor(
+		syntax: SyntaxBody,
+		opts: BodyOptions,
+		hiddenAttrs = new Set<string>(),
+		hiddenBlocks = new Set<string>(),
+	) {
 		this.syntax = syntax;
 		this.opts = opts;
 		this.hiddenAttrs = hiddenAttrs;
@@ -101,7 +108,13 @@ export class SyntaxBodyView implements Body {
 			const a = this.hiddenAttrs.has(s.name) ? undefined : this.syntax.attributes.find((x) => x.name === s.name);
 			if (!a) {
 				if (s.required)
-					diags.push(errorDiag("Missing required argument", `The argument "${s.name}" is required, but no definition was found.`, this.missingItemRange()));
+					diags.push(
+						errorDiag(
+							"Missing required argument",
+							`The argument "${s.name}" is required, but no definition was found.`,
+							this.missingItemRange(),
+						),
+					);
 				continue;
 			}
 			attributes.set(s.name, this.attr(a));
@@ -130,15 +143,24 @@ export class SyntaxBodyView implements Body {
 			const candidates = schema.attributes.filter((s) => !content.attributes.has(s.name)).map((s) => s.name);
 			let suggestion = nameSuggestion(a.name, candidates);
 			if (suggestion) suggestion = ` Did you mean "${suggestion}"?`;
-			else if (schema.blocks.some((s) => s.type === a.name)) suggestion = ` Did you mean to define a block of type "${a.name}"?`;
-			diags.push(errorDiag("Unsupported argument", `An argument named "${a.name}" is not expected here.${suggestion}`, a.nameRange));
+			else if (schema.blocks.some((s) => s.type === a.name))
+				suggestion = ` Did you mean to define a block of type "${a.name}"?`;
+			diags.push(
+				errorDiag(
+					"Unsupported argument",
+					`An argument named "${a.name}" is not expected here.${suggestion}`,
+					a.nameRange,
+				),
+			);
 		}
 		for (const b of this.syntax.blocks) {
 			if (this.hiddenBlocks.has(b.type) || schema.blocks.some((s) => s.type === b.type)) continue;
 			if (b.type === "dynamic" && this.opts.dynamic) {
 				const label = b.labels[0];
 				if (label !== undefined && !this.hiddenBlocks.has(label) && !schema.blocks.some((s) => s.type === label))
-					diags.push(errorDiag("Unsupported block type", `Blocks of type "${label}" are not expected here.`, b.labelRanges[0]));
+					diags.push(
+						errorDiag("Unsupported block type", `Blocks of type "${label}" are not expected here.`, b.labelRanges[0]),
+					);
 				continue;
 			}
 			let suggestion = nameSuggestion(
@@ -148,7 +170,13 @@ export class SyntaxBodyView implements Body {
 			if (suggestion) suggestion = ` Did you mean "${suggestion}"?`;
 			else if (schema.attributes.some((s) => s.name === b.type))
 				suggestion = ` Did you mean to define argument "${b.type}"? If so, use the equals sign to assign it a value.`;
-			diags.push(errorDiag("Unsupported block type", `Blocks of type "${b.type}" are not expected here.${suggestion}`, b.typeRange));
+			diags.push(
+				errorDiag(
+					"Unsupported block type",
+					`Blocks of type "${b.type}" are not expected here.${suggestion}`,
+					b.typeRange,
+				),
+			);
 		}
 		return content;
 	}
@@ -157,14 +185,23 @@ export class SyntaxBodyView implements Body {
 		const attrs = this.syntax.attributes.filter((a) => !this.hiddenAttrs.has(a.name));
 		const blocks = this.syntax.blocks.filter((b) => !this.hiddenBlocks.has(b.type));
 		if (!this.opts.blocksAsAttrs) {
-			if (blocks.length > 0) diags.push(errorDiag(`Unexpected "${blocks[0].type}" block`, "Blocks are not allowed here.", blocks[0].typeRange));
+			if (blocks.length > 0)
+				diags.push(
+					errorDiag(`Unexpected "${blocks[0].type}" block`, "Blocks are not allowed here.", blocks[0].typeRange),
+				);
 			return attrs.map((a) => this.attr(a));
 		}
 		const out = attrs.map((a) => ({ ...this.attr(a), expr: wrapObject(a.expr) }));
 		for (const [type, group] of groupByType(blocks)) {
 			const first = group[0];
 			const expr = blocksToExpr(group);
-			out.push({ name: type, expr, nameRange: first.typeRange, range: rangeBetween(first.typeRange, expr.range), scope: this.opts.scope });
+			out.push({
+				name: type,
+				expr,
+				nameRange: first.typeRange,
+				range: rangeBetween(first.typeRange, expr.range),
+				scope: this.opts.scope,
+			});
 		}
 		return out;
 	}
@@ -179,21 +216,39 @@ export class SyntaxBodyView implements Body {
 		if (this.hiddenBlocks.has(type)) return [];
 		const target = schema.blocks.find((s) => s.type === type);
 		if (!target) {
-			if (!partial) diags.push(errorDiag("Unsupported block type", `Blocks of type "${type}" are not expected here.`, b.labelRanges[0]));
+			if (!partial)
+				diags.push(
+					errorDiag("Unsupported block type", `Blocks of type "${type}" are not expected here.`, b.labelRanges[0]),
+				);
 			return [];
 		}
 		const spec = new SyntaxBodyView(b.body, { scope: this.opts.scope }).content(
-			{ attributes: [{ name: "for_each", required: true }, { name: "iterator" }, { name: "labels" }], blocks: [{ type: "content" }] },
+			{
+				attributes: [{ name: "for_each", required: true }, { name: "iterator" }, { name: "labels" }],
+				blocks: [{ type: "content" }],
+			},
 			diags,
 		);
 		const forEach = spec.attributes.get("for_each");
 		const contentBlocks = spec.blocks.filter((x) => x.type === "content");
 		if (contentBlocks.length > 1) {
-			diags.push(errorDiag("Extraneous content block", "Only one nested content block is allowed for each dynamic block.", contentBlocks[1].typeRange));
+			diags.push(
+				errorDiag(
+					"Extraneous content block",
+					"Only one nested content block is allowed for each dynamic block.",
+					contentBlocks[1].typeRange,
+				),
+			);
 			return [];
 		}
 		if (contentBlocks.length === 0) {
-			diags.push(errorDiag("Missing content block", "A dynamic block must have a nested block of type \"content\".", this.missingItemRange()));
+			diags.push(
+				errorDiag(
+					"Missing content block",
+					'A dynamic block must have a nested block of type "content".',
+					this.missingItemRange(),
+				),
+			);
 			return [];
 		}
 		if (!forEach) return [];
@@ -203,14 +258,18 @@ export class SyntaxBodyView implements Body {
 		if (iterAttr) {
 			const e = iterAttr.expr;
 			if (e.k !== "traversal" || e.steps.length > 0) {
-				diags.push(errorDiag("Invalid dynamic iterator name", "Dynamic iterator must be a single variable name.", e.range));
+				diags.push(
+					errorDiag("Invalid dynamic iterator name", "Dynamic iterator must be a single variable name.", e.range),
+				);
 				return [];
 			}
 			iterName = e.root;
 		}
 		const coll = evaluate(forEach.expr, scope);
 		if (coll.v === null) {
-			diags.push(errorDiag("Invalid dynamic for_each value", "Cannot use a null value in for_each.", forEach.expr.range));
+			diags.push(
+				errorDiag("Invalid dynamic for_each value", "Cannot use a null value in for_each.", forEach.expr.range),
+			);
 			return [];
 		}
 		let pairs: [Value, Value][];
@@ -219,7 +278,11 @@ export class SyntaxBodyView implements Body {
 		else if (coll.t.k === "map" || coll.t.k === "object") pairs = entriesOf(coll).map(([k, v]) => [str(k), v]);
 		else {
 			diags.push(
-				errorDiag("Invalid dynamic for_each value", `Cannot use a ${friendlyName(coll.t)} value in for_each. An iterable collection is required.`, forEach.expr.range),
+				errorDiag(
+					"Invalid dynamic for_each value",
+					`Cannot use a ${friendlyName(coll.t)} value in for_each. An iterable collection is required.`,
+					forEach.expr.range,
+				),
 			);
 			return [];
 		}
@@ -227,19 +290,38 @@ export class SyntaxBodyView implements Body {
 		const labelsAttr = spec.attributes.get("labels");
 		const out: BodyBlock[] = [];
 		for (const [key, value] of pairs) {
-			const iterScope = scope.child(new Map([[iterName, object(new Map([["key", key], ["value", value]]))]]));
+			const iterScope = scope.child(
+				new Map([
+					[
+						iterName,
+						object(
+							new Map([
+								["key", key],
+								["value", value],
+							]),
+						),
+					],
+				]),
+			);
 			let labels: string[] = [];
 			if (labelsAttr) {
 				const lv = evaluate(labelsAttr.expr, iterScope);
 				try {
 					labels = elementsOf(convert(lv, listOf(STRING))).map((x) => x.v as string);
 				} catch (e) {
-					diags.push(errorDiag("Invalid dynamic block label", `Cannot use this value as a dynamic block label: ${(e as Error).message}.`, labelsAttr.expr.range));
+					diags.push(
+						errorDiag(
+							"Invalid dynamic block label",
+							`Cannot use this value as a dynamic block label: ${(e as Error).message}.`,
+							labelsAttr.expr.range,
+						),
+					);
 					return [];
 				}
 			}
 			const labelRanges = labels.map(() => labelsAttr?.expr.range ?? b.labelRanges[0]);
-			if (!checkLabels(type, labels, labelRanges, b.openBraceRange, b.labelRanges[0], target.labels ?? [], diags)) continue;
+			if (!checkLabels(type, labels, labelRanges, b.openBraceRange, b.labelRanges[0], target.labels ?? [], diags))
+				continue;
 			out.push({
 				type,
 				labels,
@@ -265,7 +347,9 @@ function checkLabels(
 ): boolean {
 	if (labels.length > names.length) {
 		if (names.length === 0)
-			diags.push(errorDiag(`Extraneous label for ${type}`, `No labels are expected for ${type} blocks.`, labelRanges[0]));
+			diags.push(
+				errorDiag(`Extraneous label for ${type}`, `No labels are expected for ${type} blocks.`, labelRanges[0]),
+			);
 		else
 			diags.push(
 				errorDiag(
@@ -287,44 +371,6 @@ function checkLabels(
 		return false;
 	}
 	return true;
-}
-
-function groupByType(blocks: Block[]): Map<string, Block[]> {
-	const m = new Map<string, Block[]>();
-	for (const b of blocks) {
-		const g = m.get(b.type) ?? [];
-		g.push(b);
-		m.set(b.type, g);
-	}
-	return m;
-}
-
-/** hclutil attrExpr: an object constructor assigned to an attribute becomes a one-element tuple. */
-function wrapObject(e: Expr): Expr {
-	return e.k === "object" ? { k: "tuple", items: [e], range: e.range, openRange: e.openRange } : e;
-}
-
-function literalKey(name: string, range: Range): Expr {
-	return { k: "literal", value: str(name), range };
-}
-
-function blocksToExpr(blocks: Block[]): Expr {
-	const first = blocks[0];
-	const last = blocks[blocks.length - 1];
-	return { k: "tuple", items: blocks.map(blockToExpr), range: rangeBetween(first.openBraceRange, last.closeBraceRange), openRange: first.openBraceRange };
-}
-
-function blockToExpr(b: Block): Expr {
-	const items: ObjectItem[] = b.body.attributes.map((a) => ({ key: literalKey(a.name, a.nameRange), forceNonLiteral: false, value: wrapObject(a.expr) }));
-	for (const [type, group] of groupByType(b.body.blocks))
-		items.push({ key: literalKey(type, group[0].typeRange), forceNonLiteral: false, value: blocksToExpr(group) });
-	const range = rangeBetween(b.openBraceRange, b.closeBraceRange);
-	let v: Expr = { k: "object", items, range, openRange: b.openBraceRange };
-	for (let i = b.labels.length - 1; i >= 0; i--) {
-		const inner: Expr = { k: "tuple", items: [v], range, openRange: b.openBraceRange };
-		v = { k: "object", items: [{ key: literalKey(b.labels[i], b.labelRanges[i]), forceNonLiteral: false, value: inner }], range, openRange: b.openBraceRange };
-	}
-	return v;
 }
 
 /** Evaluates an attribute's expression, turning evaluation failures into a diagnostic. */

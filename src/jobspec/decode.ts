@@ -9,7 +9,18 @@ import { type Body, type BodyAttr, type BodyBlock, type BodySchema, evalAttr } f
 import { ConvertError, convert } from "./convert.ts";
 import { type Diagnostic, errorDiag, rangeString } from "./diagnostics.ts";
 import { API_TYPES } from "./schema.ts";
-import { BOOL, DYNAMIC, goTypeString, listOf, mapOf, NUMBER, STRING, toNative, type Type, type Value } from "./values.ts";
+import {
+	BOOL,
+	DYNAMIC,
+	goTypeString,
+	listOf,
+	mapOf,
+	NUMBER,
+	STRING,
+	type Type,
+	toNative,
+	type Value,
+} from "./values.ts";
 
 export type Obj = Record<string, unknown>;
 
@@ -78,7 +89,11 @@ export function impliedSchema(typeName: string): BodySchema {
 			schema.attributes.push({ name: f.hcl as string, required: f.kind === "attr" && !f.type.startsWith("*") });
 		else if (f.kind === "block") {
 			const el = elemType(f.type);
-			const labels = isStructType(el) ? fieldsOf(el).filter((x) => x.kind === "label").map((x) => x.hcl as string) : [];
+			const labels = isStructType(el)
+				? fieldsOf(el)
+						.filter((x) => x.kind === "label")
+						.map((x) => x.hcl as string)
+				: [];
 			schema.blocks.push({ type: f.hcl as string, labels });
 		}
 	}
@@ -135,7 +150,8 @@ function fromCty(v: Value, type: string): unknown {
 
 /** Go's time.ParseDuration, with its "missing unit" message. */
 export function goDuration(text: string): number {
-	if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text) && !/^[-+]?0$/.test(text)) throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
+	if (/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text) && !/^[-+]?0$/.test(text))
+		throw new Error(`time: missing unit in duration ${JSON.stringify(text)}`);
 	return parseDuration(text);
 }
 
@@ -156,11 +172,19 @@ function decodeDuration(a: BodyAttr, diags: Diagnostic[]): number | undefined {
 		}
 	}
 	if (v.t.k !== "number") {
-		diags.push(errorDiag("Unsuitable value type", `Unsuitable value: expected a string but found ${goTypeString(v.t)}`, at));
+		diags.push(
+			errorDiag("Unsuitable value type", `Unsuitable value: expected a string but found ${goTypeString(v.t)}`, at),
+		);
 		return undefined;
 	}
 	if (!Number.isInteger(v.v)) {
-		diags.push(errorDiag("Unsuitable value type", `Unsuitable value: value must be a whole number, between ${INT_RANGES.int64.join(" and ")}`, at));
+		diags.push(
+			errorDiag(
+				"Unsuitable value type",
+				`Unsuitable value: value must be a whole number, between ${INT_RANGES.int64.join(" and ")}`,
+				at,
+			),
+		);
 		return undefined;
 	}
 	return v.v as number;

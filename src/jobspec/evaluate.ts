@@ -1,10 +1,12 @@
 // Expression evaluation (hclsyntax Expression.Value): variables through a scope chain, Nomad's
 // rule that references to unknown root variables evaluate to their own "${...}" source text,
 // operators, conditionals, for-expressions, splats, templates and function calls.
-import { startRange, type Expr, type Step, type TemplatePart } from "./ast.ts";
+import type { Expr, Step, TemplatePart } from "./ast.ts";
+import { evalCall } from "./call.ts";
 import { ConvertError, convert, unify } from "./convert.ts";
 import { DiagnosticsError, errorDiag, type Range } from "./diagnostics.ts";
 import { getAttr, index } from "./ops.ts";
+import { Scope } from "./scope.ts";
 import {
 	BOOL,
 	bool,
@@ -23,75 +25,6 @@ import {
 	type Value,
 	valueEquals,
 } from "./values.ts";
-
-export interface Param {
-	name: string;
-	type: Type;
-	allowNull?: boolean;
-}
-
-/** A function callable from expressions; impl throws FunctionError or ArgError. */
-export interface FunctionDef {
-	params: Param[];
-	varParam?: Param;
-	impl: (args: Value[]) => Value;
-	/** For try()/can(): receives the unevaluated argument expressions. */
-	lazy?: (args: Expr[], scope: Scope) => Value;
-}
-
-export class FunctionError extends Error {
-	override name = "FunctionError";
-}
-
-export class ArgError extends Error {
-	override name = "ArgError";
-	readonly index: number;
-	constructor(index: number, message: string) {
-		super(message);
-		this.index = index;
-	}
-}
-
-export type UndefinedVariableHandler = (e: Extract<Expr, { k: "traversal" }>) => Value;
-
-/** An hcl.EvalContext: variables, functions, and a parent. */
-export class Scope {
-	readonly vars: Map<string, Value>;
-	readonly parent: Scope | null;
-	readonly functions: Map<string, FunctionDef> | null;
-	readonly undefinedVariable: UndefinedVariableHandler | null;
-	/** The current element inside a splat's per-element expression. */
-	anon: Value | null = null;
-
-	constructor(
-		vars: Map<string, Value>,
-		parent: Scope | null = null,
-		functions: Map<string, FunctionDef> | null = null,
-		undefinedVariable: UndefinedVariableHandler | null = null,
-	) {
-		this.vars = vars;
-		this.parent = parent;
-		this.functions = functions ?? parent?.functions ?? null;
-		this.undefinedVariable = undefinedVariable ?? parent?.undefinedVariable ?? null;
-	}
-
-	child(vars: Map<string, Value>): Scope {
-		return new Scope(vars, this);
-	}
-
-	lookup(name: string): Value | undefined {
-		for (let s: Scope | null = this; s; s = s.parent) {
-			const v = s.vars.get(name);
-			if (v) return v;
-		}
-		return undefined;
-	}
-
-	anonValue(): Value | null {
-		for (let s: Scope | null = this; s; s = s.parent) if (s.anon) return s.anon;
-		return null;
-	}
-}
 
 function fail(summary: string, detail: string, subject: Range): never {
 	throw new DiagnosticsError([errorDiag(summary, detail, subject)]);
@@ -163,7 +96,11 @@ function evalSplat(e: Extract<Expr, { k: "splat" }>, scope: Scope | null): Value
 	const seq = source.t.k === "tuple" || source.t.k === "list" || source.t.k === "set";
 	if (source.v === null) {
 		if (!seq) return tuple([]);
-		fail("Splat of null value", "Splat expressions (with the * symbol) cannot be applied to null sequences.", e.source.range);
+		fail(
+			"Splat of null value",
+			"Splat expressions (with the * symbol) cannot be applied to null sequences.",
+			e.source.range,
+		);
 	}
 	if (!seq) source = tuple([source]);
 	const inner = (scope ?? new Scope(new Map())).child(new Map());
@@ -193,7 +130,8 @@ function evalObject(e: Extract<Expr, { k: "object" }>, scope: Scope | null): Val
 			try {
 				key = convert(kv, STRING).v as string;
 			} catch (err) {
-				if (err instanceof ConvertError) fail("Incorrect key type", `Can't use this value as a key: ${err.message}.`, k.range);
+				if (err instanceof ConvertError)
+					fail("Incorrect key type", `Can't use this value as a key: ${err.message}.`, k.range);
 				throw err;
 			}
 		}
@@ -213,12 +151,14 @@ function evalConditional(e: Extract<Expr, { k: "conditional" }>, scope: Scope | 
 	const yes = attempt(e.yes);
 	const no = attempt(e.no);
 	const c = evaluate(e.cond, scope);
-	if (c.v === null) fail("Null condition", "The condition value is null. Conditions must either be true or false.", e.cond.range);
+	if (c.v === null)
+		fail("Null condition", "The condition value is null. Conditions must either be true or false.", e.cond.range);
 	let cb: Value;
 	try {
 		cb = convert(c, BOOL);
 	} catch (err) {
-		if (err instanceof ConvertError) fail("Incorrect condition type", "The condition expression must be of type bool.", e.cond.range);
+		if (err instanceof ConvertError)
+			fail("Incorrect condition type", "The condition expression must be of type bool.", e.cond.range);
 		throw err;
 	}
 	const chosen = cb.v ? yes : no;
@@ -238,17 +178,23 @@ function evalConditional(e: Extract<Expr, { k: "conditional" }>, scope: Scope | 
 		return convert(result, ty);
 	} catch (err) {
 		if (err instanceof ConvertError)
-			fail("Inconsistent conditional result types", `The ${cb.v ? "true" : "false"} result value has the wrong type: ${err.message}.`, (cb.v ? e.yes : e.no).range);
+			fail(
+				"Inconsistent conditional result types",
+				`The ${cb.v ? "true" : "false"} result value has the wrong type: ${err.message}.`,
+				(cb.v ? e.yes : e.no).range,
+			);
 		throw err;
 	}
 }
 
 function operand(v: Value, want: Type, side: "left" | "right" | "unary", expr: Expr): Value {
-	if (v.v === null) fail("Invalid operand", `Unsuitable value for ${side} operand: argument must not be null.`, expr.range);
+	if (v.v === null)
+		fail("Invalid operand", `Unsuitable value for ${side} operand: argument must not be null.`, expr.range);
 	try {
 		return convert(v, want);
 	} catch (err) {
-		if (err instanceof ConvertError) fail("Invalid operand", `Unsuitable value for ${side} operand: ${err.message}.`, expr.range);
+		if (err instanceof ConvertError)
+			fail("Invalid operand", `Unsuitable value for ${side} operand: ${err.message}.`, expr.range);
 		throw err;
 	}
 }
@@ -296,7 +242,8 @@ function evalBinary(e: Extract<Expr, { k: "binary" }>, scope: Scope | null): Val
 
 /** Iteration pairs for a for-expression or template for-directive. */
 function iterate(coll: Value, subject: Range): [Value, Value][] {
-	if (coll.v === null) fail("Iteration over null value", "A null value cannot be used as the collection in a 'for' expression.", subject);
+	if (coll.v === null)
+		fail("Iteration over null value", "A null value cannot be used as the collection in a 'for' expression.", subject);
 	switch (coll.t.k) {
 		case "list":
 		case "tuple":
@@ -321,7 +268,8 @@ function forCondition(cond: Expr, scope: Scope): boolean {
 	try {
 		return convert(c, BOOL).v as boolean;
 	} catch (err) {
-		if (err instanceof ConvertError) fail("Invalid 'for' condition", `The 'if' clause value is invalid: ${err.message}.`, cond.range);
+		if (err instanceof ConvertError)
+			fail("Invalid 'for' condition", `The 'if' clause value is invalid: ${err.message}.`, cond.range);
 		throw err;
 	}
 }
@@ -345,7 +293,8 @@ function evalFor(e: Extract<Expr, { k: "for" }>, scope: Scope | null): Value {
 		const s = iterScope(base, e.keyVar, e.valVar, k, v);
 		if (e.cond && !forCondition(e.cond, s)) continue;
 		const kv = evaluate(e.keyExpr, s);
-		if (kv.v === null) fail("Invalid object key", "Key expression in 'for' expression must not produce a null value.", e.keyExpr.range);
+		if (kv.v === null)
+			fail("Invalid object key", "Key expression in 'for' expression must not produce a null value.", e.keyExpr.range);
 		let key: string;
 		try {
 			key = convert(kv, STRING).v as string;
@@ -399,21 +348,26 @@ function renderParts(parts: TemplatePart[], scope: Scope | null): string {
 					out += convert(v, STRING).v as string;
 				} catch (err) {
 					if (err instanceof ConvertError)
-						fail("Invalid template interpolation value", `Cannot include the given value in a string template: ${err.message}.`, p.expr.range);
+						fail(
+							"Invalid template interpolation value",
+							`Cannot include the given value in a string template: ${err.message}.`,
+							p.expr.range,
+						);
 					throw err;
 				}
 				break;
 			}
 			case "if": {
 				const c = evaluate(p.cond, scope);
-				if (c.v === null) fail("Null condition", "The condition value is null. Conditions must either be true or false.", p.cond.range);
+				if (c.v === null)
+					fail("Null condition", "The condition value is null. Conditions must either be true or false.", p.cond.range);
 				let b: boolean;
 				try {
 					b = convert(c, BOOL).v as boolean;
 				} catch {
 					fail("Incorrect condition type", "The condition expression must be of type bool.", p.cond.range);
 				}
-				out += renderParts(b ? p.then : p.else, scope);
+				out += renderParts(b ? p.whenTrue : p.whenFalse, scope);
 				break;
 			}
 			case "for": {
@@ -425,90 +379,6 @@ function renderParts(parts: TemplatePart[], scope: Scope | null): string {
 		}
 	}
 	return out;
-}
-
-// ---- function calls ----
-
-function evalCall(e: Extract<Expr, { k: "call" }>, scope: Scope | null): Value {
-	if (!scope?.functions) return fail("Function calls not allowed", "Functions may not be called here.", e.range);
-	const fn = scope.functions.get(e.name);
-	if (!fn) {
-		const suggestion = nameSuggestion(e.name, [...scope.functions.keys()]);
-		return fail("Call to unknown function", `There is no function named "${e.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}`, e.nameRange);
-	}
-	if (fn.lazy) return callChecked(e, () => (fn.lazy as NonNullable<FunctionDef["lazy"]>)(e.args, scope));
-	let args = e.args.map((a) => evaluate(a, scope));
-	if (e.expandFinal && args.length > 0) {
-		const last = args[args.length - 1];
-		const lastExpr = e.args[e.args.length - 1];
-		if (last.v === null) fail("Invalid expanding argument value", "The expanding argument (indicated by ...) must not be null.", lastExpr.range);
-		if (!Array.isArray(last.v))
-			fail("Invalid expanding argument value", "The expanding argument (indicated by ...) must be of a tuple, list, or set type.", lastExpr.range);
-		args = [...args.slice(0, -1), ...elementsOf(last)];
-	}
-	const paramCount = fn.params.length;
-	if (args.length < paramCount) {
-		const missing = fn.params[args.length];
-		const qual = fn.varParam ? " at least" : "";
-		fail(
-			"Not enough function arguments",
-			`Function "${e.name}" expects${qual} ${paramCount} argument(s). Missing value for "${missing.name}".`,
-			{ ...e.range, start: e.range.end },
-		);
-	}
-	if (!fn.varParam && args.length > paramCount) {
-		const extra = e.args[Math.min(paramCount, e.args.length - 1)];
-		fail("Too many function arguments", `Function "${e.name}" expects only ${paramCount} argument(s).`, extra.range);
-	}
-	const converted = args.map((a, i) => {
-		const p = (i < paramCount ? fn.params[i] : fn.varParam) as Param;
-		const argExpr = e.args[Math.min(i, e.args.length - 1)];
-		if (a.v === null && !p.allowNull)
-			fail("Invalid function argument", `Invalid value for "${p.name}" parameter: argument must not be null.`, startRange(argExpr));
-		try {
-			return convert(a, p.type);
-		} catch (err) {
-			if (err instanceof ConvertError)
-				fail("Invalid function argument", `Invalid value for "${p.name}" parameter: ${err.message}.`, startRange(argExpr));
-			throw err;
-		}
-	});
-	return callChecked(e, () => fn.impl(converted), fn);
-}
-
-function callChecked(e: Extract<Expr, { k: "call" }>, fn: () => Value, def?: FunctionDef): Value {
-	try {
-		return fn();
-	} catch (err) {
-		if (err instanceof ArgError && def) {
-			const p = err.index < def.params.length ? def.params[err.index] : def.varParam;
-			const argExpr = e.args[Math.min(err.index, e.args.length - 1)] ?? e;
-			fail("Invalid function argument", `Invalid value for "${p?.name ?? "?"}" parameter: ${err.message}.`, startRange(argExpr));
-		}
-		if (err instanceof FunctionError || err instanceof ConvertError || err instanceof ArgError)
-			fail("Error in function call", `Call to function "${e.name}" failed: ${err.message}.`, startRange(e));
-		throw err;
-	}
-}
-
-/** hclsyntax nameSuggestion: the first candidate within edit distance 2. */
-export function nameSuggestion(given: string, candidates: string[]): string {
-	for (const c of candidates) if (levenshtein(given, c) < 3) return c;
-	return "";
-}
-
-function levenshtein(a: string, b: string): number {
-	const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-	for (let i = 1; i <= a.length; i++) {
-		let diag = prev[0];
-		prev[0] = i;
-		for (let j = 1; j <= b.length; j++) {
-			const tmp = prev[j];
-			prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-			diag = tmp;
-		}
-	}
-	return prev[b.length];
 }
 
 /** Converts a value for a target type and reports a diagnostic at the expression on failure. */

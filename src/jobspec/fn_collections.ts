@@ -1,7 +1,7 @@
 // Collection functions of jobspec2's function table (go-cty stdlib semantics).
 import { convert, unify } from "./convert.ts";
-import { ArgError, type FunctionDef, FunctionError } from "./evaluate.ts";
 import { graphemes, param } from "./fn_strings.ts";
+import { ArgError, type FunctionDef, FunctionError } from "./scope.ts";
 import {
 	bool,
 	compareStrings,
@@ -32,7 +32,10 @@ function seqLike(elems: Value[], asList: boolean): Value {
 	if (!asList) return tuple(elems);
 	const et = elems.length > 0 ? unify(elems.map((e) => e.t)) : DYNAMIC;
 	if (!et) return tuple(elems);
-	return list(et, elems.map((e) => convert(e, et)));
+	return list(
+		et,
+		elems.map((e) => convert(e, et)),
+	);
 }
 
 function intArg(v: Value, index: number, what: string): number {
@@ -55,7 +58,8 @@ function flatten(v: Value, out: Value[]): void {
 
 function setArgs(args: Value[]): { et: Type; sets: Value[][] } {
 	args.forEach((a, i) => {
-		if (!(a.t.k === "set" || a.t.k === "list" || a.t.k === "tuple")) throw new ArgError(i, "a set or a list is required");
+		if (!(a.t.k === "set" || a.t.k === "list" || a.t.k === "tuple"))
+			throw new ArgError(i, "a set or a list is required");
 	});
 	const et = unify(args.flatMap((a) => elementsOf(a).map((x) => x.t))) ?? DYNAMIC;
 	return { et, sets: args.map((a) => elementsOf(a).map((x) => convert(x, et))) };
@@ -95,14 +99,20 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 		varParam: any("vals", true),
 		impl: (args) => {
 			if (args.length === 0) throw new FunctionError("at least one argument is required");
-			for (const a of args) if (a.v !== null && a.t.k !== "list" && a.t.k !== "tuple") throw new FunctionError("coalescelist arguments must be lists or tuples");
+			for (const a of args)
+				if (a.v !== null && a.t.k !== "list" && a.t.k !== "tuple")
+					throw new FunctionError("coalescelist arguments must be lists or tuples");
 			for (const a of args) if (a.v !== null && elementsOf(a).length > 0) return a;
 			throw new FunctionError("no non-null arguments");
 		},
 	},
 	compact: {
 		params: [param("list", listOf(STRING))],
-		impl: ([l]) => list(STRING, elementsOf(l).filter((x) => x.v !== null && x.v !== "")),
+		impl: ([l]) =>
+			list(
+				STRING,
+				elementsOf(l).filter((x) => x.v !== null && x.v !== ""),
+			),
 	},
 	concat: {
 		params: [],
@@ -111,10 +121,14 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 			if (args.length === 0) throw new FunctionError("at least one argument is required");
 			const out: Value[] = [];
 			args.forEach((a, i) => {
-				if (a.t.k !== "list" && a.t.k !== "tuple") throw new ArgError(i, `all arguments must be lists or tuples; got ${friendlyName(a.t)}`);
+				if (a.t.k !== "list" && a.t.k !== "tuple")
+					throw new ArgError(i, `all arguments must be lists or tuples; got ${friendlyName(a.t)}`);
 				out.push(...elementsOf(a));
 			});
-			return seqLike(out, args.every((a) => a.t.k === "list"));
+			return seqLike(
+				out,
+				args.every((a) => a.t.k === "list"),
+			);
 		},
 	},
 	contains: {
@@ -206,7 +220,8 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 			let allMaps = args.length > 0;
 			for (const a of args) {
 				if (a.v === null) continue;
-				if (a.t.k !== "map" && a.t.k !== "object") throw new FunctionError(`arguments must be maps or objects, got "${friendlyName(a.t)}"`);
+				if (a.t.k !== "map" && a.t.k !== "object")
+					throw new FunctionError(`arguments must be maps or objects, got "${friendlyName(a.t)}"`);
 				if (a.t.k !== "map") allMaps = false;
 				for (const [k, x] of entriesOf(a)) out.set(k, x);
 			}
@@ -234,7 +249,9 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 			const out: Value[] = [];
 			for (let v = start; step > 0 ? v < end : v > end; v += step) {
 				if (out.length >= 1024)
-					throw new FunctionError("more than 1024 values were generated; either decrease the difference between start and end or use a smaller step");
+					throw new FunctionError(
+						"more than 1024 values were generated; either decrease the difference between start and end or use a smaller step",
+					);
 				out.push(num(v));
 			}
 			return list(NUMBER, out);
@@ -245,7 +262,10 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 		varParam: any("other_sets"),
 		impl: (args) => {
 			const { et, sets } = setArgs(args);
-			return set(et, sets[0].filter((x) => sets.every((s) => s.some((y) => valueEquals(x, y)))));
+			return set(
+				et,
+				sets[0].filter((x) => sets.every((s) => s.some((y) => valueEquals(x, y)))),
+			);
 		},
 	},
 	setproduct: {
@@ -277,7 +297,10 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 		params: [any("list"), param("start_index", NUMBER), param("end_index", NUMBER)],
 		impl: ([l, s, e]) => {
 			if (l.t.k === "set")
-				throw new ArgError(0, "cannot slice a set, because its elements do not have indices; explicitly convert to a list if the ordering of the result is not important");
+				throw new ArgError(
+					0,
+					"cannot slice a set, because its elements do not have indices; explicitly convert to a list if the ordering of the result is not important",
+				);
 			const elems = requireSeq(l, 0, "must be a list or tuple value");
 			const a = intArg(s, 1, "start index");
 			const b = intArg(e, 2, "end index");
@@ -297,13 +320,17 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 			elems.forEach((x, i) => {
 				if (x.v === null) throw new FunctionError(`given list element ${i} is null; a null string cannot be sorted`);
 			});
-			return list(STRING, [...elems].sort((a, b) => compareStrings(a.v as string, b.v as string)));
+			return list(
+				STRING,
+				[...elems].sort((a, b) => compareStrings(a.v as string, b.v as string)),
+			);
 		},
 	},
 	values: {
 		params: [any("mapping")],
 		impl: ([m]) => {
-			if (m.t.k !== "map" && m.t.k !== "object") throw new FunctionError("values() requires a map as the first argument");
+			if (m.t.k !== "map" && m.t.k !== "object")
+				throw new FunctionError("values() requires a map as the first argument");
 			const vs = entriesOf(m).map(([, x]) => x);
 			return m.t.k === "map" ? { t: listOf(m.t.e), v: vs } : tuple(vs);
 		},
@@ -311,7 +338,8 @@ export const collectionFunctions: Record<string, FunctionDef> = {
 	zipmap: {
 		params: [param("keys", listOf(STRING)), any("values")],
 		impl: ([ks, vs]) => {
-			if (!(vs.t.k === "list" || vs.t.k === "tuple")) throw new FunctionError("values argument must be a list or tuple value");
+			if (!(vs.t.k === "list" || vs.t.k === "tuple"))
+				throw new FunctionError("values argument must be a list or tuple value");
 			const keys = elementsOf(ks);
 			const vals = elementsOf(vs);
 			if (keys.length !== vals.length)

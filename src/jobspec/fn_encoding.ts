@@ -1,7 +1,6 @@
 // Encoding functions: JSON (Go encoding/json string escaping, sorted object keys), base64, URL
 // query escaping, CSV and YAML.
-import { ArgError, type FunctionDef, FunctionError } from "./evaluate.ts";
-import { yamlDecode, yamlEncode } from "./yaml.ts";
+import { ArgError, type FunctionDef, FunctionError } from "./scope.ts";
 import {
 	DYNAMIC,
 	elementsOf,
@@ -16,6 +15,7 @@ import {
 	type Type,
 	type Value,
 } from "./values.ts";
+import { yamlDecode, yamlEncode } from "./yaml.ts";
 
 /** Go encoding/json string quoting (HTML-safe: <, > and & escaped). */
 export function goQuote(text: string): string {
@@ -161,7 +161,10 @@ function csvDecode(text: string): Value {
 	return { t: listOf(objectOf(attrs)), v: out };
 }
 
-const one = (type: Type, impl: (v: Value) => Value): FunctionDef => ({ params: [{ name: "str", type }], impl: (a) => impl(a[0]) });
+const one = (type: Type, impl: (v: Value) => Value): FunctionDef => ({
+	params: [{ name: "str", type }],
+	impl: (a) => impl(a[0]),
+});
 
 export const encodingFunctions: Record<string, FunctionDef> = {
 	base64decode: one(STRING, (v) => base64Decode(v.v as string)),

@@ -1,15 +1,20 @@
 // Numeric, hashing, CIDR, UUID and date functions of jobspec2's function table.
 import { createHash, createPrivateKey, randomUUID } from "node:crypto";
 import { parseDuration } from "../lib/duration.ts";
-import { ArgError, type FunctionDef, FunctionError } from "./evaluate.ts";
 import { param } from "./fn_strings.ts";
+import { ArgError, type FunctionDef, FunctionError } from "./scope.ts";
 import { DYNAMIC, list, NUMBER, num, STRING, str, type Value } from "./values.ts";
 
 const n = (name = "num") => param(name, NUMBER);
 const numFn = (f: (x: number) => number): FunctionDef => ({ params: [n()], impl: (a) => num(f(a[0].v as number)) });
 const hashFn = (alg: string): FunctionDef => ({
 	params: [param("str", STRING)],
-	impl: (a) => str(createHash(alg).update(a[0].v as string, "utf8").digest("hex")),
+	impl: (a) =>
+		str(
+			createHash(alg)
+				.update(a[0].v as string, "utf8")
+				.digest("hex"),
+		),
 });
 
 function minMax(pick: (a: number, b: number) => number): FunctionDef {
@@ -18,7 +23,7 @@ function minMax(pick: (a: number, b: number) => number): FunctionDef {
 		varParam: param("numbers", NUMBER),
 		impl: (args) => {
 			if (args.length === 0) throw new FunctionError("must pass at least one number");
-			return num(args.map((a) => a.v as number).reduce(pick));
+			return num(args.map((a) => a.v as number).reduce((x, y) => pick(x, y)));
 		},
 	};
 }
@@ -97,7 +102,8 @@ function formatIP(v6: boolean, addr: bigint): string {
 
 function subnet(net: Net, newbits: number, netnum: number): Net {
 	const max = net.v6 ? 128 : 32;
-	if (net.bits + newbits > max) throw new FunctionError(`insufficient address space to extend prefix of ${net.bits} by ${newbits}`);
+	if (net.bits + newbits > max)
+		throw new FunctionError(`insufficient address space to extend prefix of ${net.bits} by ${newbits}`);
 	if (netnum < 0 || BigInt(netnum) >= 1n << BigInt(newbits))
 		throw new FunctionError(`prefix extension of ${newbits} does not accommodate a subnet numbered ${netnum}`);
 	const bits = net.bits + newbits;
@@ -118,8 +124,12 @@ function parseRFC3339(text: string, argIndex: number): Stamp {
 	const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
 	if (!m) throw new ArgError(argIndex, `not a valid RFC3339 timestamp: cannot use "${text}" as year`);
 	const [, y, mo, d, h, mi, s, frac, zone] = m;
-	if (Number(h) > 23) throw new ArgError(argIndex, "not a valid RFC3339 timestamp: hour must be between 0 and 23 inclusive");
-	const offsetMin = zone.toUpperCase() === "Z" ? 0 : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+	if (Number(h) > 23)
+		throw new ArgError(argIndex, "not a valid RFC3339 timestamp: hour must be between 0 and 23 inclusive");
+	const offsetMin =
+		zone.toUpperCase() === "Z"
+			? 0
+			: (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
 	const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60000;
 	return { ms, offsetMin, nanos: frac ?? "" };
 }
@@ -133,7 +143,20 @@ function zone(offsetMin: number, colon: boolean, zForUTC: boolean): string {
 	return colon ? `${sign}${hh}:${mm}` : `${sign}${hh}${mm}`;
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+	"January",
+	"February",
+	"March",
+	"April",
+	"May",
+	"June",
+	"July",
+	"August",
+	"September",
+	"October",
+	"November",
+	"December",
+];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 function formatDate(format: string, stamp: Stamp): string {
@@ -154,18 +177,35 @@ function formatDate(format: string, stamp: Stamp): string {
 		const h = t.getUTCHours();
 		switch (tok[0]) {
 			case "Y":
-				out += len === 2 ? p2(t.getUTCFullYear() % 100) : len === 4 ? String(t.getUTCFullYear()).padStart(4, "0") : bad(': year must either be "YY" or "YYYY"');
+				out +=
+					len === 2
+						? p2(t.getUTCFullYear() % 100)
+						: len === 4
+							? String(t.getUTCFullYear()).padStart(4, "0")
+							: bad(': year must either be "YY" or "YYYY"');
 				break;
 			case "M": {
 				const m = t.getUTCMonth();
-				out += [String(m + 1), p2(m + 1), MONTHS[m].slice(0, 3), MONTHS[m]][len - 1] ?? bad(': month must be "M", "MM", "MMM", or "MMMM"');
+				out +=
+					[String(m + 1), p2(m + 1), MONTHS[m].slice(0, 3), MONTHS[m]][len - 1] ??
+					bad(': month must be "M", "MM", "MMM", or "MMMM"');
 				break;
 			}
 			case "D":
-				out += len === 1 ? String(t.getUTCDate()) : len === 2 ? p2(t.getUTCDate()) : bad(': day of month must either be "D" or "DD"');
+				out +=
+					len === 1
+						? String(t.getUTCDate())
+						: len === 2
+							? p2(t.getUTCDate())
+							: bad(': day of month must either be "D" or "DD"');
 				break;
 			case "E":
-				out += len === 3 ? DAYS[t.getUTCDay()].slice(0, 3) : len === 4 ? DAYS[t.getUTCDay()] : bad(': day of week must either be "EEE" or "EEEE"');
+				out +=
+					len === 3
+						? DAYS[t.getUTCDay()].slice(0, 3)
+						: len === 4
+							? DAYS[t.getUTCDay()]
+							: bad(': day of week must either be "EEE" or "EEEE"');
 				break;
 			case "h":
 				out += len === 1 ? String(h) : len === 2 ? p2(h) : bad(': 24-hour must either be "h" or "hh"');
@@ -181,10 +221,20 @@ function formatDate(format: string, stamp: Stamp): string {
 				out += tok[0] === "A" ? (h < 12 ? "AM" : "PM") : h < 12 ? "am" : "pm";
 				break;
 			case "m":
-				out += len === 1 ? String(t.getUTCMinutes()) : len === 2 ? p2(t.getUTCMinutes()) : bad(': minute must either be "m" or "mm"');
+				out +=
+					len === 1
+						? String(t.getUTCMinutes())
+						: len === 2
+							? p2(t.getUTCMinutes())
+							: bad(': minute must either be "m" or "mm"');
 				break;
 			case "s":
-				out += len === 1 ? String(t.getUTCSeconds()) : len === 2 ? p2(t.getUTCSeconds()) : bad(': second must either be "s" or "ss"');
+				out +=
+					len === 1
+						? String(t.getUTCSeconds())
+						: len === 2
+							? p2(t.getUTCSeconds())
+							: bad(': second must either be "s" or "ss"');
 				break;
 			case "Z":
 				if (len === 1) out += zone(stamp.offsetMin, true, true);
@@ -226,8 +276,13 @@ const NAMESPACES: Record<string, string> = {
 function uuidv5(namespace: string, name: string): string {
 	const ns = NAMESPACES[namespace] ?? namespace;
 	if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ns))
-		throw new FunctionError(`uuidv5() doesn't support namespace ${namespace} (invalid UUID length: ${namespace.length})`);
-	const hash = createHash("sha1").update(Buffer.from(ns.replace(/-/g, ""), "hex")).update(name, "utf8").digest();
+		throw new FunctionError(
+			`uuidv5() doesn't support namespace ${namespace} (invalid UUID length: ${namespace.length})`,
+		);
+	const hash = createHash("sha1")
+		.update(Buffer.from(ns.replace(/-/g, ""), "hex"))
+		.update(name, "utf8")
+		.digest();
 	hash[6] = (hash[6] & 0x0f) | 0x50;
 	hash[8] = (hash[8] & 0x3f) | 0x80;
 	const h = hash.subarray(0, 16).toString("hex");
@@ -262,7 +317,8 @@ function rsaDecrypt(b64: string, pem: string): string {
 	const k = Buffer.from(jwk.n ?? "", "base64url").length;
 	const em = Buffer.from(m.toString(16).padStart(k * 2, "0"), "hex");
 	const sep = em.indexOf(0, 2);
-	if (em[0] !== 0 || em[1] !== 2 || sep < 10) throw new FunctionError("failed to decrypt: crypto/rsa: decryption error");
+	if (em[0] !== 0 || em[1] !== 2 || sep < 10)
+		throw new FunctionError("failed to decrypt: crypto/rsa: decryption error");
 	return em.subarray(sep + 1).toString("utf8");
 }
 
@@ -293,7 +349,10 @@ export const miscFunctions: Record<string, FunctionDef> = {
 			throw new FunctionError("bcrypt is not supported by this implementation");
 		},
 	},
-	rsadecrypt: { params: [param("ciphertext", STRING), param("privatekey", STRING)], impl: (a) => str(rsaDecrypt(a[0].v as string, a[1].v as string)) },
+	rsadecrypt: {
+		params: [param("ciphertext", STRING), param("privatekey", STRING)],
+		impl: (a) => str(rsaDecrypt(a[0].v as string, a[1].v as string)),
+	},
 	cidrhost: {
 		params: [param("prefix", STRING), n("hostnum")],
 		impl: (a) => {
@@ -302,7 +361,8 @@ export const miscFunctions: Record<string, FunctionDef> = {
 			const size = 1n << BigInt(max - net.bits);
 			let host = BigInt(Math.trunc(a[1].v as number));
 			if (host < 0n) host += size;
-			if (host < 0n || host >= size) throw new FunctionError(`prefix of ${net.bits} bits cannot accommodate a host numbered ${a[1].v}`);
+			if (host < 0n || host >= size)
+				throw new FunctionError(`prefix of ${net.bits} bits cannot accommodate a host numbered ${a[1].v}`);
 			return str(formatIP(net.v6, net.addr | host));
 		},
 	},
@@ -328,11 +388,18 @@ export const miscFunctions: Record<string, FunctionDef> = {
 			const out: Value[] = [];
 			a.slice(1).forEach((nb, i) => {
 				const bits = base.bits + (nb.v as number);
-				if (bits > max) throw new ArgError(i + 1, `would extend prefix to ${bits} bits, which is too long for an IPv${base.v6 ? 6 : 4} address`);
+				if (bits > max)
+					throw new ArgError(
+						i + 1,
+						`would extend prefix to ${bits} bits, which is too long for an IPv${base.v6 ? 6 : 4} address`,
+					);
 				const size = 1n << BigInt(max - bits);
 				const start = ((next + size - 1n) / size) * size;
 				if (start + size - 1n > (base.addr | ((1n << BigInt(max - base.bits)) - 1n)))
-					throw new ArgError(i + 1, `not enough remaining address space for a subnet with a prefix of ${bits} bits after ${cidrString({ ...base, addr: next, bits })}`);
+					throw new ArgError(
+						i + 1,
+						`not enough remaining address space for a subnet with a prefix of ${bits} bits after ${cidrString({ ...base, addr: next, bits })}`,
+					);
 				out.push(str(cidrString({ v6: base.v6, addr: start, bits })));
 				next = start + size;
 			});
@@ -340,10 +407,16 @@ export const miscFunctions: Record<string, FunctionDef> = {
 		},
 	},
 	uuidv4: { params: [], impl: () => str(randomUUID()) },
-	uuidv5: { params: [param("namespace", STRING), param("name", STRING)], impl: (a) => str(uuidv5(a[0].v as string, a[1].v as string)) },
+	uuidv5: {
+		params: [param("namespace", STRING), param("name", STRING)],
+		impl: (a) => str(uuidv5(a[0].v as string, a[1].v as string)),
+	},
 	formatdate: {
 		params: [param("format", STRING), param("time", STRING)],
 		impl: (a) => str(formatDate(a[0].v as string, parseRFC3339(a[1].v as string, 1))),
 	},
-	timeadd: { params: [param("timestamp", STRING), param("duration", STRING)], impl: (a) => str(timeAdd(a[0].v as string, a[1].v as string)) },
+	timeadd: {
+		params: [param("timestamp", STRING), param("duration", STRING)],
+		impl: (a) => str(timeAdd(a[0].v as string, a[1].v as string)),
+	},
 };

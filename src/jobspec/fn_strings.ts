@@ -1,18 +1,18 @@
 // String functions of jobspec2's function table (go-cty stdlib semantics).
 import { convert } from "./convert.ts";
-import { ArgError, type FunctionDef, FunctionError, type Param } from "./evaluate.ts";
 import { jsonEncode } from "./fn_encoding.ts";
+import { ArgError, type FunctionDef, FunctionError, type Param } from "./scope.ts";
 import {
 	DYNAMIC,
 	elementsOf,
 	listOf,
+	list as listVal,
 	NUMBER,
 	numberToString,
 	STRING,
 	str,
 	type Type,
 	type Value,
-	list as listVal,
 } from "./values.ts";
 
 export const param = (name: string, type: Type, allowNull = false): Param => ({ name, type, allowNull });
@@ -100,10 +100,20 @@ export function formatString(format: string, args: Value[]): string {
 		}
 		if (idx) argNum = Number(idx) - 1;
 		if (argNum >= args.length)
-			throw new FunctionError(`not enough arguments for "${raw}" at ${pct}: need index ${argNum + 1} but have ${args.length} total`);
+			throw new FunctionError(
+				`not enough arguments for "${raw}" at ${pct}: need index ${argNum + 1} but have ${args.length} total`,
+			);
 		const arg = args[argNum++];
 		used = Math.max(used, argNum);
-		out += formatVerb(raw, pct, flags, width === undefined ? -1 : Number(width), prec === undefined ? -1 : Number(prec || "0"), verb, arg);
+		out += formatVerb(
+			raw,
+			pct,
+			flags,
+			width === undefined ? -1 : Number(width),
+			prec === undefined ? -1 : Number(prec || "0"),
+			verb,
+			arg,
+		);
 	}
 	if (used < args.length) throw new FunctionError(`too many arguments; only ${used} used by format string`);
 	return out;
@@ -118,7 +128,15 @@ function pad(text: string, flags: string, width: number): string {
 	return fill + text;
 }
 
-function formatVerb(raw: string, at: number, flags: string, width: number, prec: number, verb: string, arg: Value): string {
+function formatVerb(
+	raw: string,
+	at: number,
+	flags: string,
+	width: number,
+	prec: number,
+	verb: string,
+	arg: Value,
+): string {
 	const bad = (msg: string): never => {
 		throw new FunctionError(`unsupported value for "${raw}" at ${at}: ${msg}`);
 	};
@@ -156,7 +174,8 @@ function formatVerb(raw: string, at: number, flags: string, width: number, prec:
 			let digits = BigInt(Math.abs(n)).toString(radix);
 			if (verb === "X") digits = digits.toUpperCase();
 			if (prec >= 0) digits = digits.padStart(prec, "0");
-			if (flags.includes("#") && verb !== "d") digits = (verb === "o" ? "0" : verb === "b" ? "0b" : verb === "x" ? "0x" : "0X") + digits;
+			if (flags.includes("#") && verb !== "d")
+				digits = (verb === "o" ? "0" : verb === "b" ? "0b" : verb === "x" ? "0x" : "0X") + digits;
 			const sign = n < 0 ? "-" : flags.includes("+") ? "+" : flags.includes(" ") ? " " : "";
 			return pad(sign + digits, flags, width);
 		}
@@ -202,7 +221,11 @@ function formatList(args: Value[]): Value {
 	rest.forEach((a, i) => {
 		if (a.v !== null && (a.t.k === "list" || a.t.k === "tuple" || a.t.k === "set")) {
 			const len = elementsOf(a).length;
-			if (n >= 0 && len !== n) throw new ArgError(i + 1, `argument ${i + 1} has length ${len}, which is inconsistent with argument 1 of length ${n}`);
+			if (n >= 0 && len !== n)
+				throw new ArgError(
+					i + 1,
+					`argument ${i + 1} has length ${len}, which is inconsistent with argument 1 of length ${n}`,
+				);
 			n = len;
 		}
 	});
@@ -217,7 +240,11 @@ function formatList(args: Value[]): Value {
 
 export const stringFunctions: Record<string, FunctionDef> = {
 	chomp: strFn(["str"], (x) => x.replace(/(?:\r\n?|\n)*$/, "")),
-	format: { params: [s("format")], varParam: param("args", DYNAMIC, true), impl: (a) => str(formatString(a[0].v as string, a.slice(1))) },
+	format: {
+		params: [s("format")],
+		varParam: param("args", DYNAMIC, true),
+		impl: (a) => str(formatString(a[0].v as string, a.slice(1))),
+	},
 	formatlist: { params: [s("format")], varParam: param("args", DYNAMIC, true), impl: formatList },
 	indent: {
 		params: [param("spaces", NUMBER), s()],
@@ -238,7 +265,9 @@ export const stringFunctions: Record<string, FunctionDef> = {
 					if (x.v === null)
 						throw new ArgError(
 							li + 1,
-							a.length > 2 ? `element ${ei} of list ${li + 1} is null; cannot concatenate null values` : `element ${ei} is null; cannot concatenate null values`,
+							a.length > 2
+								? `element ${ei} of list ${li + 1} is null; cannot concatenate null values`
+								: `element ${ei} is null; cannot concatenate null values`,
 						);
 					parts.push(x.v as string);
 				});

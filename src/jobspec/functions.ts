@@ -6,11 +6,12 @@ import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ConvertError, convert } from "./convert.ts";
 import { DiagnosticsError, rangeString } from "./diagnostics.ts";
-import { ArgError, evaluate, type FunctionDef, FunctionError } from "./evaluate.ts";
+import { evaluate } from "./evaluate.ts";
 import { collectionFunctions } from "./fn_collections.ts";
 import { encodingFunctions } from "./fn_encoding.ts";
 import { miscFunctions } from "./fn_misc.ts";
 import { param, stringFunctions } from "./fn_strings.ts";
+import { ArgError, type FunctionDef, FunctionError } from "./scope.ts";
 import { typeFromExpr } from "./typeexpr.ts";
 import { bool, constraintName, DYNAMIC, friendlyName, STRING, set, str } from "./values.ts";
 
@@ -30,10 +31,14 @@ const meta: Record<string, FunctionDef> = {
 				} catch (e) {
 					if (!(e instanceof DiagnosticsError)) throw e;
 					for (const d of e.diagnostics)
-						report += d.subject ? `- ${d.summary} (at ${rangeString(d.subject)})\n  ${d.detail}\n` : `- ${d.summary}\n  ${d.detail}\n`;
+						report += d.subject
+							? `- ${d.summary} (at ${rangeString(d.subject)})\n  ${d.detail}\n`
+							: `- ${d.summary}\n  ${d.detail}\n`;
 				}
 			}
-			throw new FunctionError(`no expression succeeded:\n${report}\nAt least one expression must produce a successful result`);
+			throw new FunctionError(
+				`no expression succeeded:\n${report}\nAt least one expression must produce a successful result`,
+			);
 		},
 	},
 	can: {
@@ -64,7 +69,8 @@ const meta: Record<string, FunctionDef> = {
 			try {
 				return convert(v, want);
 			} catch (e) {
-				if (e instanceof ConvertError) throw new ArgError(0, `cannot convert ${friendlyName(v.t)} to ${constraintName(want)}`);
+				if (e instanceof ConvertError)
+					throw new ArgError(0, `cannot convert ${friendlyName(v.t)} to ${constraintName(want)}`);
 				throw e;
 			}
 		},
@@ -134,7 +140,10 @@ function walkFiles(root: string, dir = root, out: string[] = []): string[] {
 }
 
 function filesystem(baseDir: string): Record<string, FunctionDef> {
-	const pathFn = (f: (p: string) => string): FunctionDef => ({ params: [param("path", STRING)], impl: (a) => str(f(a[0].v as string)) });
+	const pathFn = (f: (p: string) => string): FunctionDef => ({
+		params: [param("path", STRING)],
+		impl: (a) => str(f(a[0].v as string)),
+	});
 	return {
 		abspath: pathFn((p) => resolve(p)),
 		basename: pathFn((p) => basename(p)),
@@ -148,7 +157,8 @@ function filesystem(baseDir: string): Record<string, FunctionDef> {
 				const p = expandHome(a[0].v as string);
 				const full = isAbsolute(p) ? p : join(baseDir, p);
 				if (!existsSync(full)) return bool(false);
-				if (!statSync(full).isFile()) throw new FunctionError(`${a[0].v} is not a regular file, but "${statSync(full).isDirectory() ? "d" : "?"}"`);
+				if (!statSync(full).isFile())
+					throw new FunctionError(`${a[0].v} is not a regular file, but "${statSync(full).isDirectory() ? "d" : "?"}"`);
 				return bool(true);
 			},
 		},

@@ -6,7 +6,6 @@ import { type Body, SyntaxBodyView } from "./body.ts";
 import {
 	type Diagnostic,
 	DiagnosticsError,
-	diagString,
 	errorDiag,
 	hasErrors,
 	JobspecError,
@@ -16,10 +15,10 @@ import {
 } from "./diagnostics.ts";
 import { jobspecFunctions } from "./functions.ts";
 import { JsonBody, looksLikeJSON, parseJSON } from "./jsonBody.ts";
-import { nomadDecoder, decodeJobBlocks } from "./nomad.ts";
+import { decodeJobBlocks, nomadDecoder } from "./nomad.ts";
 import { normalizeJob } from "./normalize.ts";
-import { parseConfig } from "./parser.ts";
-import { type VarSource, Variables } from "./variables.ts";
+import { parseConfig } from "./parseBody.ts";
+import { Variables, type VarSource } from "./variables.ts";
 
 export { JobspecError } from "./diagnostics.ts";
 
@@ -44,7 +43,12 @@ export interface ParseOptions {
 
 const JOB_CONFIG_SCHEMA = {
 	attributes: [],
-	blocks: [{ type: "variables" }, { type: "variable", labels: ["name"] }, { type: "locals" }, { type: "job", labels: ["name"] }],
+	blocks: [
+		{ type: "variables" },
+		{ type: "variable", labels: ["name"] },
+		{ type: "locals" },
+		{ type: "job", labels: ["name"] },
+	],
 };
 
 type Hcl2Json = { parse(filename: string, text: string): Promise<unknown> };
@@ -80,7 +84,11 @@ export function syntaxDiagnostics(filename: string, message: string): Diagnostic
 }
 
 /** Parses a file (job or var file) into a body; syntax errors become diagnostics. */
-async function parseFile(filename: string, text: string, forceJSON = false): Promise<{ body?: Body; syntax?: SyntaxBody; diags: Diagnostic[] }> {
+async function parseFile(
+	filename: string,
+	text: string,
+	forceJSON = false,
+): Promise<{ body?: Body; syntax?: SyntaxBody; diags: Diagnostic[] }> {
 	const file = new SourceFile(filename, text);
 	try {
 		if (forceJSON || looksLikeJSON(text)) return { body: new JsonBody(parseJSON(file), { scope: null }), diags: [] };
@@ -111,7 +119,8 @@ export async function parseJobspec(src: string, opts: ParseOptions = {}): Promis
 	const baseDir = opts.baseDir ?? dirname(filename);
 	const parsed = await parseFile(filename, src);
 	const sources: VarSource[] = [];
-	for (const f of opts.varFiles ?? []) sources.push(await varSource(f.name, f.content, f.name.endsWith(".json"), "var file"));
+	for (const f of opts.varFiles ?? [])
+		sources.push(await varSource(f.name, f.content, f.name.endsWith(".json"), "var file"));
 	if (opts.varContent) sources.push(await varSource("input.hcl", opts.varContent, false, "var content"));
 	if (!parsed.body) fail(joinFirst(parsed.diags), parsed.diags, filename);
 
@@ -173,7 +182,8 @@ export function parseJSONJobspec(src: string): Record<string, unknown> {
 	} catch (e) {
 		throw new JobspecError(`Failed to parse JSON job: ${(e as Error).message}`);
 	}
-	if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new JobspecError("Failed to parse JSON job: expected a JSON object");
+	if (!doc || typeof doc !== "object" || Array.isArray(doc))
+		throw new JobspecError("Failed to parse JSON job: expected a JSON object");
 	const obj = doc as Record<string, unknown>;
 	const key = "Job" in obj ? "Job" : Object.keys(obj).find((k) => k.toLowerCase() === "job");
 	const nested = key === undefined ? undefined : obj[key];
@@ -181,4 +191,4 @@ export function parseJSONJobspec(src: string): Record<string, unknown> {
 	return obj;
 }
 
-export { diagString };
+export type { Diagnostic };

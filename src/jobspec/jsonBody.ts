@@ -4,8 +4,8 @@
 import type { Expr } from "./ast.ts";
 import type { Body, BodyAttr, BodyBlock, BodyOptions, BodySchema, Content } from "./body.ts";
 import { type Diagnostic, DiagnosticsError, errorDiag, type Range, rangeBetween, SourceFile } from "./diagnostics.ts";
-import { nameSuggestion } from "./evaluate.ts";
-import { parseTemplateText } from "./parser.ts";
+import { parseTemplateText } from "./parseBody.ts";
+import { nameSuggestion } from "./scope.ts";
 import { FALSE, NULL, num, str, TRUE } from "./values.ts";
 
 export type JNode =
@@ -127,7 +127,11 @@ export function jsonExpr(n: JNode, templates: boolean): Expr {
 		case "obj":
 			return {
 				k: "object",
-				items: n.props.map((p) => ({ key: { k: "literal", value: str(p.key), range: p.keyRange }, forceNonLiteral: true, value: jsonExpr(p.value, templates) })),
+				items: n.props.map((p) => ({
+					key: { k: "literal", value: str(p.key), range: p.keyRange },
+					forceNonLiteral: true,
+					value: jsonExpr(p.value, templates),
+				})),
 				range: n.range,
 				openRange: n.range,
 			};
@@ -142,7 +146,13 @@ export class JsonBody implements Body {
 
 	constructor(node: JNode, opts: BodyOptions, hiddenAttrs = new Set<string>(), hiddenBlocks = new Set<string>()) {
 		if (node.k !== "obj")
-			throw new DiagnosticsError([errorDiag("Incorrect JSON value type", "A JSON object is required here, setting the arguments for this block.", node.range)]);
+			throw new DiagnosticsError([
+				errorDiag(
+					"Incorrect JSON value type",
+					"A JSON object is required here, setting the arguments for this block.",
+					node.range,
+				),
+			]);
 		this.node = node;
 		this.opts = opts;
 		this.hiddenAttrs = hiddenAttrs;
@@ -175,7 +185,13 @@ export class JsonBody implements Body {
 				diags.push(errorDiag("Duplicate argument", `The argument "${s.name}" was already set.`, props[1].keyRange));
 			if (props.length === 0) {
 				if (s.required)
-					diags.push(errorDiag("Missing required argument", `The argument "${s.name}" is required, but no definition was found.`, this.missingItemRange()));
+					diags.push(
+						errorDiag(
+							"Missing required argument",
+							`The argument "${s.name}" is required, but no definition was found.`,
+							this.missingItemRange(),
+						),
+					);
 				continue;
 			}
 			attributes.set(s.name, this.attr(props[0]));
@@ -191,7 +207,16 @@ export class JsonBody implements Body {
 		return [{ attributes, blocks }, new JsonBody(this.node, this.opts, hiddenAttrs, hiddenBlocks)];
 	}
 
-	private unpack(type: string, typeRange: Range, v: JNode, names: string[], labels: string[], labelRanges: Range[], out: BodyBlock[], diags: Diagnostic[]): void {
+	private unpack(
+		type: string,
+		typeRange: Range,
+		v: JNode,
+		names: string[],
+		labels: string[],
+		labelRanges: Range[],
+		out: BodyBlock[],
+		diags: Diagnostic[],
+	): void {
 		if (v.k === "arr") {
 			for (const item of v.items) this.unpack(type, typeRange, item, names, labels, labelRanges, out, diags);
 			return;
@@ -207,7 +232,8 @@ export class JsonBody implements Body {
 			return;
 		}
 		if (labels.length < names.length) {
-			for (const p of v.props) this.unpack(type, typeRange, p.value, names, [...labels, p.key], [...labelRanges, p.keyRange], out, diags);
+			for (const p of v.props)
+				this.unpack(type, typeRange, p.value, names, [...labels, p.key], [...labelRanges, p.keyRange], out, diags);
 			return;
 		}
 		out.push({
@@ -226,7 +252,10 @@ export class JsonBody implements Body {
 		for (const p of this.node.props) {
 			if (p.key === "//" || this.hiddenAttrs.has(p.key) || this.hiddenBlocks.has(p.key)) continue;
 			if (schema.attributes.some((a) => a.name === p.key) || schema.blocks.some((b) => b.type === p.key)) continue;
-			const suggestion = nameSuggestion(p.key, [...schema.attributes.map((a) => a.name), ...schema.blocks.map((b) => b.type)]);
+			const suggestion = nameSuggestion(p.key, [
+				...schema.attributes.map((a) => a.name),
+				...schema.blocks.map((b) => b.type),
+			]);
 			diags.push(
 				errorDiag(
 					"Extraneous JSON object property",

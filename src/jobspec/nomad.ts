@@ -1,10 +1,9 @@
 // Nomad's jobspec-specific decoding on top of the generic decoder (jobspec2/hcl_conversions.go,
 // types.config.go): constraint/affinity shorthands, meta/env written as attributes, group and
 // task vault/secret/scaling handling, and the job block itself.
-import { startRange } from "./ast.ts";
-import { type Body, type BodyAttr, type BodyBlock, evalAttr } from "./body.ts";
+import { type Body, type BodyBlock, evalAttr } from "./body.ts";
 import { ConvertError, convert } from "./convert.ts";
-import { Decoder, decodeAttr, impliedSchema, newStruct, type Obj, rangeText } from "./decode.ts";
+import { Decoder, decodeAttr, newStruct, type Obj, rangeText } from "./decode.ts";
 import { type Diagnostic, errorDiag, rangeString } from "./diagnostics.ts";
 import { BOOL, NUMBER, STRING, type Type, type Value } from "./values.ts";
 
@@ -51,7 +50,13 @@ function decodeSpec(body: Body, spec: Spec, diags: Diagnostic[]): Map<string, Va
 			out.set(name, convert(v, spec[name]));
 		} catch (e) {
 			if (!(e instanceof ConvertError)) throw e;
-			local.push(errorDiag("Incorrect attribute value type", `Inappropriate value for attribute "${name}": ${e.message}.`, a.expr.range));
+			local.push(
+				errorDiag(
+					"Incorrect attribute value type",
+					`Inappropriate value for attribute "${name}": ${e.message}.`,
+					a.expr.range,
+				),
+			);
 		}
 	}
 	diags.push(...local);
@@ -144,7 +149,10 @@ export function nomadDecoder(): Decoder {
 function decodeTaskGroup(d: Decoder, body0: Body, tg: Obj, diags: Diagnostic[]): void {
 	const local: Diagnostic[] = [];
 	const [meta, body1] = decodeAsAttribute(body0, "meta", local);
-	const [extra, body] = body1.partialContent({ attributes: [], blocks: [{ type: "vault" }, { type: "secret", labels: ["name"] }] }, local);
+	const [extra, body] = body1.partialContent(
+		{ attributes: [], blocks: [{ type: "vault" }, { type: "secret", labels: ["name"] }] },
+		local,
+	);
 	if (local.length > 0) {
 		diags.push(...local);
 		return;
@@ -182,16 +190,28 @@ function validateGroupScaling(body: Body, p: Obj, diags: Diagnostic[]): void {
 	const [content] = body.partialContent({ attributes: [], blocks: [{ type: "scaling" }] }, []);
 	const block = content.blocks[0];
 	if (!block) return;
-	const [pc] = block.body.partialContent({ attributes: [{ name: "max", required: true }, { name: "type" }], blocks: [] }, diags);
+	const [pc] = block.body.partialContent(
+		{ attributes: [{ name: "max", required: true }, { name: "type" }], blocks: [] },
+		diags,
+	);
 	const typeAttr = pc.attributes.get("type");
 	if (p.Type !== "horizontal" && typeAttr)
-		diags.push(errorDiag("Invalid group scaling type", `task group scaling policy had invalid type: "${p.Type}"`, typeAttr.expr.range));
+		diags.push(
+			errorDiag(
+				"Invalid group scaling type",
+				`task group scaling policy had invalid type: "${p.Type}"`,
+				typeAttr.expr.range,
+			),
+		);
 }
 
 function decodeTask(d: Decoder, body0: Body, t: Obj, diags: Diagnostic[]): void {
 	const [env, body1] = decodeAsAttribute(body0, "env", diags);
 	const [meta, body2] = decodeAsAttribute(body1, "meta", diags);
-	const [scaling, body] = body2.partialContent({ attributes: [], blocks: [{ type: "scaling", labels: ["name"] }] }, diags);
+	const [scaling, body] = body2.partialContent(
+		{ attributes: [], blocks: [{ type: "scaling", labels: ["name"] }] },
+		diags,
+	);
 	decodeTaskScaling(d, scaling.blocks, t, diags);
 	d.decodeStruct(body, "Task", t, diags);
 	if (env) t.Env = env;
@@ -204,13 +224,19 @@ function decodeTaskScaling(d: Decoder, blocks: BodyBlock[], t: Obj, diags: Diagn
 		const label = b.labels[0].toLowerCase();
 		const policyType = label === "cpu" ? "vertical_cpu" : label === "mem" ? "vertical_mem" : undefined;
 		if (!policyType) {
-			diags.push(errorDiag("Invalid scaling policy name", 'scaling policy name must be "cpu" or "mem"', b.labelRanges[0]));
+			diags.push(
+				errorDiag("Invalid scaling policy name", 'scaling policy name must be "cpu" or "mem"', b.labelRanges[0]),
+			);
 			continue;
 		}
 		const prev = seen.get(label);
 		if (prev) {
 			diags.push(
-				errorDiag(`Duplicate scaling "${label}" block`, `Only one scaling ${label} block is allowed. Another was defined at ${rangeText(prev)}.`, b.defRange),
+				errorDiag(
+					`Duplicate scaling "${label}" block`,
+					`Only one scaling ${label} block is allowed. Another was defined at ${rangeText(prev)}.`,
+					b.defRange,
+				),
 			);
 			continue;
 		}
@@ -218,7 +244,13 @@ function decodeTaskScaling(d: Decoder, blocks: BodyBlock[], t: Obj, diags: Diagn
 		const p = d.decodeBody(b.body, "ScalingPolicy", diags);
 		if (p.Type === "") p.Type = policyType;
 		else if (p.Type !== policyType) {
-			diags.push(errorDiag("Invalid scaling policy type", `Invalid policy type, expected "${p.Type}" but found "${policyType}"`, b.defRange));
+			diags.push(
+				errorDiag(
+					"Invalid scaling policy type",
+					`Invalid policy type, expected "${p.Type}" but found "${policyType}"`,
+					b.defRange,
+				),
+			);
 			continue;
 		}
 		const list = (t.ScalingPolicies as Obj[] | null) ?? [];
@@ -245,14 +277,21 @@ export function decodeJobBlocks(d: Decoder, jobBlocks: BodyBlock[], diags: Diagn
 	for (const b of jobBlocks) {
 		if (parts) {
 			diags.push(
-				errorDiag("Duplicate job block", `Only one block of type "job" is allowed. Previous definition was at ${rangeText(jobBlocks[0])}.`, b.defRange),
+				errorDiag(
+					"Duplicate job block",
+					`Only one block of type "job" is allowed. Previous definition was at ${rangeText(jobBlocks[0])}.`,
+					b.defRange,
+				),
 			);
 			continue;
 		}
 		parts = { id: b.labels[0], job: newStruct("Job"), vault: null, secrets: null, tasks: [] };
 		const [meta, body1] = decodeAsAttribute(b.body, "meta", diags);
 		const [extra, body] = body1.partialContent(
-			{ attributes: [], blocks: [{ type: "vault" }, { type: "secret", labels: ["name"] }, { type: "task", labels: ["name"] }] },
+			{
+				attributes: [],
+				blocks: [{ type: "vault" }, { type: "secret", labels: ["name"] }, { type: "task", labels: ["name"] }],
+			},
 			diags,
 		);
 		let foundVault: BodyBlock | undefined;
@@ -260,7 +299,11 @@ export function decodeJobBlocks(d: Decoder, jobBlocks: BodyBlock[], diags: Diagn
 			if (x.type === "vault") {
 				if (foundVault) {
 					diags.push(
-						errorDiag("Duplicate vault block", `Only one block of type "vault" is allowed. Previous definition was at ${rangeText(foundVault)}.`, x.defRange),
+						errorDiag(
+							"Duplicate vault block",
+							`Only one block of type "vault" is allowed. Previous definition was at ${rangeText(foundVault)}.`,
+							x.defRange,
+						),
 					);
 					continue;
 				}
@@ -281,5 +324,3 @@ export function decodeJobBlocks(d: Decoder, jobBlocks: BodyBlock[], diags: Diagn
 	}
 	return parts;
 }
-
-export { impliedSchema, startRange, type BodyAttr };

@@ -1,9 +1,10 @@
 // Recursive-descent parser for HCL native syntax (config bodies and expressions). Syntax errors
 // are normally caught first by hcl2json (HashiCorp's own parser, which gives the canonical
 // diagnostics); this parser builds the positioned tree the evaluator and decoder work on.
-import type { Attribute, BinaryOp, Block, Expr, ObjectItem, Step, SyntaxBody } from "./ast.ts";
+import type { BinaryOp, Expr, Step } from "./ast.ts";
 import { DiagnosticsError, errorDiag, type Range, type SourceFile } from "./diagnostics.ts";
-import { parseHeredoc, parseQuoted, parseStandalone, type TemplateHost } from "./template.ts";
+import { parseObject, parseTuple } from "./parseCollections.ts";
+import { parseHeredoc, parseQuoted, type TemplateHost } from "./template.ts";
 import { FALSE, NULL, num, str, TRUE, type Value } from "./values.ts";
 
 const IDENT = /[\p{ID_Start}_][\p{ID_Continue}-]*/uy;
@@ -68,16 +69,16 @@ export class Parser implements TemplateHost {
 		return m[0];
 	}
 
-	private peekIdent(): string | undefined {
+	peekIdent(): string | undefined {
 		IDENT.lastIndex = this.pos;
 		return IDENT.exec(this.src)?.[0];
 	}
 
-	private at(s: string): boolean {
+	at(s: string): boolean {
 		return this.src.startsWith(s, this.pos);
 	}
 
-	private expect(s: string, what: string): number {
+	expect(s: string, what: string): number {
 		this.skip();
 		if (!this.at(s)) this.fail(`${what}; Expected "${s}".`);
 		const start = this.pos;
@@ -85,83 +86,13 @@ export class Parser implements TemplateHost {
 		return start;
 	}
 
-	private withNewlines<T>(significant: boolean, fn: () => T): T {
+	withNewlines<T>(significant: boolean, fn: () => T): T {
 		this.newlines.push(significant);
 		try {
 			return fn();
 		} finally {
 			this.newlines.pop();
 		}
-	}
-
-	// ---- bodies ----
-
-	parseConfig(): SyntaxBody {
-		const body = this.parseBody(false);
-		return { ...body, range: this.range(0, this.src.length) };
-	}
-
-	private parseBody(braced: boolean): SyntaxBody {
-		const attributes: Attribute[] = [];
-		const blocks: Block[] = [];
-		const start = this.pos;
-		for (;;) {
-			this.skipAll();
-			if (this.pos >= this.src.length) {
-				if (braced) this.fail("Unclosed configuration block; There is no closing brace for this block.");
-				break;
-			}
-			if (braced && this.at("}")) break;
-			const nameStart = this.pos;
-			const name = this.ident();
-			if (!name) this.fail("Argument or block definition required; An argument or block definition is required here.");
-			const nameRange = this.range(nameStart, this.pos);
-			this.skip(false);
-			if (this.at("=") && !this.at("==")) {
-				this.pos++;
-				const expr = this.withNewlines(true, () => {
-					this.skip();
-					return this.parseExpression();
-				});
-				attributes.push({ name, expr, nameRange, range: { ...nameRange, end: expr.range.end } });
-				continue;
-			}
-			const labels: string[] = [];
-			const labelRanges: Range[] = [];
-			for (;;) {
-				this.skip(false);
-				const ls = this.pos;
-				if (this.at('"')) {
-					const { expr } = parseQuoted(this);
-					if (expr.k !== "template" || expr.parts.some((p) => p.k !== "text"))
-						this.fail("Invalid block label; Template sequences are not allowed in block labels.", ls);
-					labels.push(expr.parts.map((p) => (p.k === "text" ? p.text : "")).join(""));
-				} else {
-					const l = this.ident();
-					if (l === undefined) break;
-					labels.push(l);
-				}
-				labelRanges.push(this.range(ls, this.pos));
-			}
-			if (!this.at("{"))
-				this.fail(
-					'Invalid block definition; Either a quoted string block label or an opening brace ("{") is expected here.',
-				);
-			const open = this.pos++;
-			const body = this.withNewlines(true, () => this.parseBody(true));
-			const close = this.pos++;
-			body.range = this.range(open, this.pos);
-			blocks.push({
-				type: name,
-				labels,
-				typeRange: nameRange,
-				labelRanges,
-				openBraceRange: this.range(open, open + 1),
-				closeBraceRange: this.range(close, close + 1),
-				body,
-			});
-		}
-		return { attributes, blocks, range: this.range(start, this.pos) };
 	}
 
 	// ---- expressions ----
@@ -233,8 +164,8 @@ export class Parser implements TemplateHost {
 			this.withNewlines(false, () => this.expect(")", "Unbalanced parentheses"));
 			return { k: "parens", expr, range: this.range(start, this.pos) };
 		}
-		if (c === "[") return this.parseTuple();
-		if (c === "{") return this.parseObject();
+		if (c === "[") return parseTuple(this);
+		if (c === "{") return parseObject(this);
 		if (c === '"') return parseQuoted(this).expr;
 		if (this.at("<<")) return parseHeredoc(this).expr;
 		if (c !== undefined && c >= "0" && c <= "9") {
@@ -298,125 +229,6 @@ export class Parser implements TemplateHost {
 			nameRange,
 			openRange: this.range(openAt, openAt + 1),
 		};
-	}
-
-	private isForKeyword(): boolean {
-		const save = this.pos;
-		this.skipAll();
-		const isFor = this.peekIdent() === "for";
-		this.pos = save;
-		return isFor;
-	}
-
-	private parseTuple(): Expr {
-		const start = this.pos++;
-		if (this.isForKeyword()) return this.parseFor(start, false);
-		const items: Expr[] = [];
-		this.withNewlines(false, () => {
-			for (;;) {
-				this.skip();
-				if (this.at("]")) break;
-				items.push(this.parseExpression());
-				this.skip();
-				if (this.at(",")) this.pos++;
-				else if (!this.at("]"))
-					this.fail("Missing item separator; Expected a comma to mark the beginning of the next item.");
-			}
-		});
-		this.pos++;
-		return { k: "tuple", items, range: this.range(start, this.pos), openRange: this.range(start, start + 1) };
-	}
-
-	private parseObject(): Expr {
-		const start = this.pos++;
-		if (this.isForKeyword()) return this.parseFor(start, true);
-		const items: ObjectItem[] = [];
-		this.withNewlines(true, () => {
-			for (;;) {
-				this.skipAll();
-				if (this.at("}")) break;
-				const key = this.parseExpression();
-				this.skip();
-				if (!this.at("=") && !this.at(":"))
-					this.fail(
-						'Missing key/value separator; Expected an equals sign ("=") to mark the beginning of the attribute value.',
-					);
-				this.pos++;
-				this.skip();
-				const value = this.parseExpression();
-				items.push({ key, forceNonLiteral: key.k === "parens", value });
-				this.skip();
-				if (this.at(",")) this.pos++;
-				else if (!this.at("\n") && !this.at("}"))
-					this.fail(
-						"Missing attribute separator; Expected a newline or comma to mark the beginning of the next attribute.",
-					);
-			}
-		});
-		this.pos++;
-		return { k: "object", items, range: this.range(start, this.pos), openRange: this.range(start, start + 1) };
-	}
-
-	private parseFor(start: number, isObject: boolean): Expr {
-		return this.withNewlines(false, () => {
-			this.skip();
-			this.pos += 3; // "for"
-			this.skip();
-			const first =
-				this.ident() ?? this.fail("Invalid 'for' expression; For expression requires variable name after 'for'.");
-			this.skip();
-			let keyVar: string | undefined;
-			let valVar = first;
-			if (this.at(",")) {
-				this.pos++;
-				this.skip();
-				keyVar = first;
-				valVar =
-					this.ident() ??
-					this.fail("Invalid 'for' expression; For expression requires value variable name after comma.");
-				this.skip();
-			}
-			if (this.ident() !== "in")
-				this.fail("Invalid 'for' expression; For expression requires the 'in' keyword after its name declarations.");
-			this.skip();
-			const collection = this.parseExpression();
-			this.expect(":", "Invalid 'for' expression");
-			this.skip();
-			let keyExpr: Expr | undefined;
-			let valExpr = this.parseExpression();
-			let group = false;
-			if (isObject) {
-				this.expect("=>", "Invalid 'for' expression");
-				keyExpr = valExpr;
-				this.skip();
-				valExpr = this.parseExpression();
-				this.skip();
-				if (this.at("...")) {
-					this.pos += 3;
-					group = true;
-				}
-			}
-			this.skip();
-			let cond: Expr | undefined;
-			if (this.peekIdent() === "if") {
-				this.pos += 2;
-				this.skip();
-				cond = this.parseExpression();
-			}
-			this.expect(isObject ? "}" : "]", "Invalid 'for' expression");
-			return {
-				k: "for",
-				keyVar,
-				valVar,
-				collection,
-				keyExpr,
-				valExpr,
-				cond,
-				group,
-				range: this.range(start, this.pos),
-				openRange: this.range(start, start + 1),
-			} satisfies Expr;
-		});
 	}
 
 	// ---- traversals, indexes and splats ----
@@ -547,27 +359,4 @@ function appendStep(e: Expr, step: Step): Expr {
 	if (e.k === "traversal") return { ...e, steps: [...e.steps, step], range };
 	if (e.k === "relative") return { ...e, steps: [...e.steps, step], range };
 	return { k: "relative", source: e, steps: [step], range };
-}
-
-/** Parses a whole HCL config file. */
-export function parseConfig(file: SourceFile): SyntaxBody {
-	return new Parser(file).parseConfig();
-}
-
-/** Parses a standalone expression (a -var value for a complex-typed variable). */
-export function parseExpressionText(file: SourceFile): Expr {
-	const p = new Parser(file);
-	const e = p.parseInnerExpression();
-	p.skipAll();
-	if (p.pos < p.src.length)
-		p.fail(
-			"Extra characters after expression; An expression was successfully parsed, but extra characters were found after it.",
-		);
-	return e;
-}
-
-/** Parses a string as a template (string values in HCL JSON syntax). */
-export function parseTemplateText(file: SourceFile): Expr {
-	const p = new Parser(file);
-	return parseStandalone(p);
 }

@@ -138,7 +138,7 @@ function scan(h: TemplateHost, mode: "quoted" | "heredoc" | "bare", marker: stri
 			continue;
 		}
 		if (c === "\\" && mode !== "heredoc") {
-			text += escape(h);
+			text += readEscape(h);
 			continue;
 		}
 		if (c === "\n" && mode === "heredoc") {
@@ -212,7 +212,7 @@ function directive(h: TemplateHost, start: number): Token {
 	}
 }
 
-function escape(h: TemplateHost): string {
+function readEscape(h: TemplateHost): string {
 	const src = h.src;
 	const n = src[h.pos + 1];
 	h.pos += 2;
@@ -298,7 +298,13 @@ function build(h: TemplateHost, tokens: Token[], start: number, end: number, her
 					if (tokens[i]?.k !== "endif")
 						h.fail("Unterminated template string; no corresponding %{ endif } for this %{ if }", t.start);
 					const close = tokens[i++];
-					parts.push({ k: "if", cond: t.cond, then: thenParts, else: elseParts, range: h.range(t.start, close.end) });
+					parts.push({
+						k: "if",
+						cond: t.cond,
+						whenTrue: thenParts,
+						whenFalse: elseParts,
+						range: h.range(t.start, close.end),
+					});
 					break;
 				}
 				case "for": {

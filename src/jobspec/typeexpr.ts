@@ -13,7 +13,11 @@ function fail(detail: string, at: Range): never {
 export function typeFromExpr(e: Expr): Type {
 	const expr = e.k === "parens" ? e.expr : e;
 	if (expr.k === "traversal") {
-		if (expr.steps.length > 0) fail("A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).", expr.range);
+		if (expr.steps.length > 0)
+			fail(
+				"A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).",
+				expr.range,
+			);
 		switch (expr.root) {
 			case "string":
 				return STRING;
@@ -28,16 +32,23 @@ export function typeFromExpr(e: Expr): Type {
 			case "set":
 				return fail(`The ${expr.root} type constructor requires one argument specifying the element type.`, expr.range);
 			case "object":
-				return fail("The object type constructor requires one argument specifying the attribute types as a map.", expr.range);
+				return fail(
+					"The object type constructor requires one argument specifying the attribute types as a map.",
+					expr.range,
+				);
 			case "tuple":
-				return fail("The tuple type constructor requires one argument specifying the element types as a list.", expr.range);
+				return fail(
+					"The tuple type constructor requires one argument specifying the element types as a list.",
+					expr.range,
+				);
 			default:
 				return fail(`The keyword "${expr.root}" is not a valid type specification.`, expr.range);
 		}
 	}
 	if (expr.k === "call") {
 		const one = (): Expr => {
-			if (expr.args.length !== 1) fail(`The ${expr.name} type constructor requires one argument specifying the element type.`, expr.range);
+			if (expr.args.length !== 1)
+				fail(`The ${expr.name} type constructor requires one argument specifying the element type.`, expr.range);
 			return expr.args[0];
 		};
 		switch (expr.name) {
@@ -54,7 +65,11 @@ export function typeFromExpr(e: Expr): Type {
 			}
 			case "object": {
 				const arg = one();
-				if (arg.k !== "object") fail("Object type constructor requires a map whose keys are attribute names and whose values are the corresponding attribute types.", arg.range);
+				if (arg.k !== "object")
+					fail(
+						"Object type constructor requires a map whose keys are attribute names and whose values are the corresponding attribute types.",
+						arg.range,
+					);
 				const attrs = new Map<string, Type>();
 				for (const item of arg.items) {
 					let name: string | undefined;
@@ -67,10 +82,16 @@ export function typeFromExpr(e: Expr): Type {
 				return objectOf(attrs);
 			}
 			case "optional":
-				return fail("Optional attribute modifier is only for attribute types in an object type constraint.", expr.range);
+				return fail(
+					"Optional attribute modifier is only for attribute types in an object type constraint.",
+					expr.range,
+				);
 			default:
 				return fail(`Keyword "${expr.name}" is not a valid type constructor.`, expr.nameRange);
 		}
 	}
-	return fail("A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).", expr.range);
+	return fail(
+		"A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).",
+		expr.range,
+	);
 }

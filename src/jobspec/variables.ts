@@ -2,16 +2,26 @@
 // and validation rules, the legacy `variables {}` block, values from NOMAD_VAR_* environment
 // variables, var files / the parse endpoint's Variables text, and -var arguments (later sources
 // win), and `locals` evaluated in dependency order.
-import type { Expr, TemplatePart } from "./ast.ts";
+import type { Expr } from "./ast.ts";
 import { type Body, type BodyAttr, type BodyBlock, evalAttr } from "./body.ts";
 import { ConvertError, convert } from "./convert.ts";
-import { type Diagnostic, DiagnosticsError, errorDiag, type Range, rangeString, type SourceFile } from "./diagnostics.ts";
-import { evaluate, type FunctionDef, Scope } from "./evaluate.ts";
-import { parseExpressionText } from "./parser.ts";
+import {
+	type Diagnostic,
+	DiagnosticsError,
+	errorDiag,
+	type Range,
+	rangeString,
+	type SourceFile,
+} from "./diagnostics.ts";
+import { evaluate } from "./evaluate.ts";
+import { parseExpressionText } from "./parseBody.ts";
+import { referencedTraversals, undefinedVariable } from "./references.ts";
+import { type FunctionDef, Scope } from "./scope.ts";
 import { typeFromExpr } from "./typeexpr.ts";
 import { BOOL, DYNAMIC, object, STRING, str, type Type, type Value } from "./values.ts";
 
-const BAD_IDENTIFIER = "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
+const BAD_IDENTIFIER =
+	"A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
 
 interface Assignment {
 	from: "default" | "env" | "varfile" | "cmd";
@@ -40,81 +50,14 @@ export interface VarSource {
 	variableBlocks: BodyBlock[];
 }
 
-const ZERO_RANGE: Range = { filename: "", start: { line: 0, column: 0, offset: 0 }, end: { line: 0, column: 0, offset: 0 } };
+const ZERO_RANGE: Range = {
+	filename: "",
+	start: { line: 0, column: 0, offset: 0 },
+	end: { line: 0, column: 0, offset: 0 },
+};
 
 function convertTo(v: Value, t: Type | null): Value {
 	return t ? convert(v, t) : v;
-}
-
-/** Traversals an expression reads from its context (hcl Expression.Variables), minus for-loop names. */
-function referencedTraversals(e: Expr): Extract<Expr, { k: "traversal" }>[] {
-	const out: Extract<Expr, { k: "traversal" }>[] = [];
-	const parts = (ps: TemplatePart[], b: Set<string>): void => {
-		for (const p of ps) {
-			if (p.k === "interp") visit(p.expr, b);
-			else if (p.k === "if") {
-				visit(p.cond, b);
-				parts(p.then, b);
-				parts(p.else, b);
-			} else if (p.k === "for") {
-				visit(p.collection, b);
-				parts(p.body, new Set([...b, p.valVar, ...(p.keyVar ? [p.keyVar] : [])]));
-			}
-		}
-	};
-	const visit = (x: Expr | undefined, b: Set<string>): void => {
-		if (!x) return;
-		switch (x.k) {
-			case "traversal":
-				if (!b.has(x.root)) out.push(x);
-				return;
-			case "template":
-				return parts(x.parts, b);
-			case "wrap":
-			case "parens":
-				return visit(x.expr, b);
-			case "relative":
-				return visit(x.source, b);
-			case "index":
-				visit(x.collection, b);
-				return visit(x.key, b);
-			case "splat":
-				visit(x.source, b);
-				return visit(x.each, b);
-			case "call":
-				for (const a of x.args) visit(a, b);
-				return;
-			case "tuple":
-				for (const a of x.items) visit(a, b);
-				return;
-			case "object":
-				for (const item of x.items) {
-					if (item.forceNonLiteral || item.key.k !== "traversal") visit(item.key, b);
-					visit(item.value, b);
-				}
-				return;
-			case "conditional":
-				visit(x.cond, b);
-				visit(x.yes, b);
-				return visit(x.no, b);
-			case "binary":
-				visit(x.left, b);
-				return visit(x.right, b);
-			case "unary":
-				return visit(x.operand, b);
-			case "for": {
-				visit(x.collection, b);
-				const inner = new Set([...b, x.valVar, ...(x.keyVar ? [x.keyVar] : [])]);
-				visit(x.keyExpr, inner);
-				visit(x.valExpr, inner);
-				return visit(x.cond, inner);
-			}
-			default:
-				return;
-		}
-	};
-	visit(e, new Set());
-	return out;
 }
 
 export class Variables {
@@ -136,10 +79,14 @@ export class Variables {
 			return;
 		}
 		const content = b.body.content(
-			{ attributes: [{ name: "description" }, { name: "default" }, { name: "type" }], blocks: [{ type: "validation" }] },
+			{
+				attributes: [{ name: "description" }, { name: "default" }, { name: "type" }],
+				blocks: [{ type: "validation" }],
+			},
 			diags,
 		);
-		if (!/^[\p{ID_Start}_][\p{ID_Continue}-]*$/u.test(name)) diags.push(errorDiag("Invalid variable name", BAD_IDENTIFIER, b.labelRanges[0]));
+		if (!/^[\p{ID_Start}_][\p{ID_Continue}-]*$/u.test(name))
+			diags.push(errorDiag("Invalid variable name", BAD_IDENTIFIER, b.labelRanges[0]));
 		const v: Variable = { name, type: null, values: [], validations: [] };
 		const desc = content.attributes.get("description");
 		if (desc) {
@@ -186,7 +133,16 @@ export class Variables {
 
 	private validationBlock(varName: string, b: BodyBlock, diags: Diagnostic[]): Validation {
 		const vv: Validation = { errorMessage: "", declRange: b.defRange };
-		const content = b.body.content({ attributes: [{ name: "condition", required: true }, { name: "error_message", required: true }], blocks: [] }, diags);
+		const content = b.body.content(
+			{
+				attributes: [
+					{ name: "condition", required: true },
+					{ name: "error_message", required: true },
+				],
+				blocks: [],
+			},
+			diags,
+		);
 		const cond = content.attributes.get("condition");
 		if (cond) {
 			vv.condition = cond.expr;
@@ -223,7 +179,13 @@ export class Variables {
 			if (s && local.length === 0) {
 				vv.errorMessage = s.v as string;
 				if (vv.errorMessage.trim() === "")
-					diags.push(errorDiag("Invalid validation error message", "An empty or blank string is not a valid nor useful error message.", msg.expr.range));
+					diags.push(
+						errorDiag(
+							"Invalid validation error message",
+							"An empty or blank string is not a valid nor useful error message.",
+							msg.expr.range,
+						),
+					);
 			}
 		}
 		return vv;
@@ -239,11 +201,23 @@ export class Variables {
 		const value = evalAttr({ ...a, scope: null }, local);
 		diags.push(...local);
 		if (!value) return;
-		this.inputs.set(a.name, { name: a.name, type: value.t, values: [{ from: "default", value, range: a.expr.range }], validations: [] });
+		this.inputs.set(a.name, {
+			name: a.name,
+			type: value.t,
+			values: [{ from: "default", value, range: a.expr.range }],
+			validations: [],
+		});
 	}
 
 	/** collectInputVariableValues */
-	collect(env: Record<string, string>, files: VarSource[], args: string[], strict: boolean, exprFile: (name: string, text: string) => SourceFile, diags: Diagnostic[]): void {
+	collect(
+		env: Record<string, string>,
+		files: VarSource[],
+		args: string[],
+		strict: boolean,
+		exprFile: (name: string, text: string) => SourceFile,
+		diags: Diagnostic[],
+	): void {
 		const severity = strict ? "error" : "warning";
 		for (const [key, raw] of Object.entries(env)) {
 			if (!key.startsWith("NOMAD_VAR_")) continue;
@@ -256,7 +230,13 @@ export class Variables {
 				v.values.push({ from: "env", value: convertTo(a.value, v.type), range: a.range });
 			} catch (e) {
 				if (!(e instanceof ConvertError)) throw e;
-				diags.push(errorDiag("Invalid value for variable", `The value for ${name} is not compatible with the variable's type constraint: ${e.message}.`, a.range));
+				diags.push(
+					errorDiag(
+						"Invalid value for variable",
+						`The value for ${name} is not compatible with the variable's type constraint: ${e.message}.`,
+						a.range,
+					),
+				);
 			}
 		}
 		for (const f of files) {
@@ -290,7 +270,11 @@ export class Variables {
 				} catch (e) {
 					if (!(e instanceof ConvertError)) throw e;
 					diags.push(
-						errorDiag("Invalid value for variable", `The value for ${a.name} is not compatible with the variable's type constraint: ${e.message}.`, a.expr.range),
+						errorDiag(
+							"Invalid value for variable",
+							`The value for ${a.name} is not compatible with the variable's type constraint: ${e.message}.`,
+							a.expr.range,
+						),
 					);
 				}
 			}
@@ -328,7 +312,12 @@ export class Variables {
 	}
 
 	/** expressionFromVariableDefinition: strings for string/number/untyped variables, else HCL syntax. */
-	private fromString(v: Variable, raw: string, file: SourceFile, diags: Diagnostic[]): { value: Value; range: Range } | undefined {
+	private fromString(
+		v: Variable,
+		raw: string,
+		file: SourceFile,
+		diags: Diagnostic[],
+	): { value: Value; range: Range } | undefined {
 		const t = v.type;
 		if (!t || t.k === "string" || t.k === "number") return { value: str(raw), range: ZERO_RANGE };
 		try {
@@ -366,7 +355,9 @@ export class Variables {
 		const scope = new Scope(new Map([["var", object(new Map([[v.name, val.value]]))]]), null, this.validationFunctions);
 		for (const rule of v.validations) {
 			if (!rule.condition) {
-				diags.push(errorDiag("Invalid variable validation specification", "validation requires a condition.", rule.declRange));
+				diags.push(
+					errorDiag("Invalid variable validation specification", "validation requires a condition.", rule.declRange),
+				);
 				continue;
 			}
 			let result: Value;
@@ -379,7 +370,11 @@ export class Variables {
 			}
 			if (result.v === null) {
 				diags.push(
-					errorDiag("Invalid variable validation result", "Validation condition expression must return either true or false, not null.", rule.condition.range),
+					errorDiag(
+						"Invalid variable validation result",
+						"Validation condition expression must return either true or false, not null.",
+						rule.condition.range,
+					),
 				);
 				continue;
 			}
@@ -387,7 +382,13 @@ export class Variables {
 				result = convert(result, BOOL);
 			} catch (e) {
 				if (!(e instanceof ConvertError)) throw e;
-				diags.push(errorDiag("Invalid variable validation result", `Invalid validation condition result value: ${e.message}.`, rule.condition.range));
+				diags.push(
+					errorDiag(
+						"Invalid variable validation result",
+						`Invalid validation condition result value: ${e.message}.`,
+						rule.condition.range,
+					),
+				);
 				continue;
 			}
 			if (result.v === false)
@@ -439,35 +440,4 @@ function attempt(fn: () => Value, a: BodyAttr, diags: Diagnostic[]): Value | und
 		diags.push(errorDiag("Unsuitable value type", `Unsuitable value: ${e.message}`, a.expr.range));
 		return undefined;
 	}
-}
-
-/**
- * jobspec2's UndefinedVariable handler: a reference to an unknown root variable (attr.*, node.*,
- * NOMAD_*, env["..."], ...) evaluates to its own source text wrapped in "${...}", so runtime
- * interpolations survive parsing verbatim.
- */
-export function undefinedVariable(t: Extract<Expr, { k: "traversal" }>): Value {
-	const body = t.src;
-	const start = t.range.start.offset;
-	const end = t.range.end.offset;
-	let v = body.slice(start, end);
-	let bracketed = false;
-	for (let i = start - 1; i >= 1; i--) {
-		if (body[i] === "{" && body[i - 1] === "$") {
-			bracketed = true;
-			v = body.slice(i - 1, start) + v;
-			break;
-		}
-		if (body[i] !== " ") break;
-	}
-	if (bracketed) {
-		for (let i = end + 1; i < body.length; i++) {
-			if (body[i] === "}") v += body.slice(end, i);
-			else if (body[i] !== " ") {
-				v += "}";
-				break;
-			}
-		}
-	} else v = `\${${v}}`;
-	return str(v);
 }

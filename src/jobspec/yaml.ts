@@ -140,7 +140,8 @@ function parseFlow(text: string): unknown {
 		}
 		if (c === '"' || c === "'") {
 			let j = i + 1;
-			while (j < text.length && !(text[j] === c && (c === "'" ? text[j + 1] !== "'" : text[j - 1] !== "\\"))) j += c === "'" && text[j] === "'" ? 2 : 1;
+			while (j < text.length && !(text[j] === c && (c === "'" ? text[j + 1] !== "'" : text[j - 1] !== "\\")))
+				j += c === "'" && text[j] === "'" ? 2 : 1;
 			const q = text.slice(i, j + 1);
 			i = j + 1;
 			return unquote(q);
@@ -197,7 +198,11 @@ class Decoder {
 		if (splitKey(text)) return this.mapping(line.indent);
 		this.i++;
 		let joined = text;
-		while (this.i < this.lines.length && this.lines[this.i].indent > indent && stripComment(this.lines[this.i].text) !== "") {
+		while (
+			this.i < this.lines.length &&
+			this.lines[this.i].indent > indent &&
+			stripComment(this.lines[this.i].text) !== ""
+		) {
 			joined += ` ${stripComment(this.lines[this.i].text)}`;
 			this.i++;
 		}
@@ -208,7 +213,8 @@ class Decoder {
 		if (text === "") {
 			this.skipBlank();
 			const next = this.lines[this.i];
-			if (!next || next.indent < parentIndent || (next.indent === parentIndent && !next.text.startsWith("-"))) return null;
+			if (!next || next.indent < parentIndent || (next.indent === parentIndent && !next.text.startsWith("-")))
+				return null;
 			if (next.indent === parentIndent && next.text.startsWith("-")) return this.sequence(next.indent);
 			return this.node(next.indent);
 		}

@@ -40,6 +40,8 @@ function effective(e: Entry): Allocation | undefined {
 export class NodeState {
 	readonly info: NodeInfo;
 	readonly base: NodeUsage;
+	/** This job's proposed allocations on the node (shared with the context's JobCounts). */
+	readonly job: JobNodeCount;
 	cpu: number;
 	mem: number;
 	disk: number;
@@ -51,9 +53,10 @@ export class NodeState {
 	private softDelta: Map<string, Map<number, number>> | undefined;
 	private coreDelta: Map<number, number> | undefined;
 
-	constructor(info: NodeInfo, base: NodeUsage) {
+	constructor(info: NodeInfo, base: NodeUsage, job: JobNodeCount) {
 		this.info = info;
 		this.base = base;
+		this.job = job;
 		this.cpu = base.cpu;
 		this.mem = base.mem;
 		this.disk = base.disk;
@@ -146,9 +149,14 @@ function reservedHitCount(info: NodeInfo, u: NodeUsage): number {
 	return hits;
 }
 
+export interface JobNodeCount {
+	total: number;
+	groups: Map<string, number>;
+}
+
 /** Per-node counts of the evaluated job's proposed allocations (distinct_hosts, anti-affinity). */
 class JobCounts implements PlanTracker {
-	readonly byNode = new Map<string, { total: number; groups: Map<string, number> }>();
+	readonly byNode = new Map<string, JobNodeCount>();
 	private readonly ns: string;
 	private readonly jobID: string;
 
@@ -160,13 +168,18 @@ class JobCounts implements PlanTracker {
 
 	private add(nodeID: string, a: Allocation | undefined, d: number): void {
 		if (!a || clientTerminal(a) || a.JobID !== this.jobID || a.Namespace !== this.ns) return;
+		const c = this.entry(nodeID);
+		c.total += d;
+		c.groups.set(a.TaskGroup, (c.groups.get(a.TaskGroup) ?? 0) + d);
+	}
+
+	entry(nodeID: string): JobNodeCount {
 		let c = this.byNode.get(nodeID);
 		if (!c) {
 			c = { total: 0, groups: new Map() };
 			this.byNode.set(nodeID, c);
 		}
-		c.total += d;
-		c.groups.set(a.TaskGroup, (c.groups.get(a.TaskGroup) ?? 0) + d);
+		return c;
 	}
 
 	change(nodeID: string, before: Allocation | undefined, after: Allocation | undefined): void {
@@ -249,7 +262,7 @@ export class EvalContext {
 		if (ns) return ns;
 		const base =
 			this.state.nodeUsage?.(node.ID) ?? NodeUsage.of(this.state.allocsByNode(node.ID) as Iterable<Allocation>);
-		ns = new NodeState(nodeInfo(node), base);
+		ns = new NodeState(nodeInfo(node), base, this.jobCounts.entry(node.ID));
 		const m = this.entries.get(node.ID);
 		if (m) {
 			for (const e of m.values()) {

@@ -3,7 +3,7 @@
 import type { Constraint, Job, Node, Port, TaskGroup } from "../api/types/index.ts";
 import { constraintString, constraintsEscape, meetsConstraint, resolveTarget } from "./constraints.ts";
 import { filterNode, type MetricState } from "./metrics.ts";
-import { type NodeInfo, nodeInfo } from "./resources.ts";
+import type { NodeInfo } from "./resources.ts";
 
 const UNKNOWN = 0;
 const INELIGIBLE = 1;
@@ -162,9 +162,9 @@ export function parseGoBool(v: string): boolean {
 	return v === "1" || v === "t" || v === "T" || v === "true" || v === "TRUE" || v === "True";
 }
 
-function networkFeasible(m: MetricState, node: Node, g: GroupChecks): boolean {
+function networkFeasible(m: MetricState, info: NodeInfo, g: GroupChecks): boolean {
 	if (g.networkMode === "none") return true;
-	const info = nodeInfo(node);
+	const node = info.node;
 	if (!info.networkModes.has(g.networkMode)) {
 		filterNode(m, node, "missing network");
 		return false;
@@ -184,7 +184,8 @@ function networkFeasible(m: MetricState, node: Node, g: GroupChecks): boolean {
 }
 
 /** The task-group checkers in Nomad's order: drivers, constraints, devices, network. */
-export function groupFeasible(m: MetricState, node: Node, g: GroupChecks): boolean {
+export function groupFeasible(m: MetricState, info: NodeInfo, g: GroupChecks): boolean {
+	const node = info.node;
 	if (!hasDrivers(node, g.drivers)) {
 		filterNode(m, node, "missing drivers");
 		return false;
@@ -194,7 +195,7 @@ export function groupFeasible(m: MetricState, node: Node, g: GroupChecks): boole
 		filterNode(m, node, "missing devices");
 		return false;
 	}
-	return networkFeasible(m, node, g);
+	return networkFeasible(m, info, g);
 }
 
 /**
@@ -204,11 +205,11 @@ export function groupFeasible(m: MetricState, node: Node, g: GroupChecks): boole
 export function nodeFeasible(
 	m: MetricState,
 	elig: Eligibility,
-	node: Node,
+	info: NodeInfo,
 	jobConstraints: CompiledConstraints,
 	g: GroupChecks,
 ): boolean {
-	const info = nodeInfo(node);
+	const node = info.node;
 	const key = info.classId;
 	const js = elig.jobStatus(key);
 	if (js === INELIGIBLE) {
@@ -228,7 +229,7 @@ export function nodeFeasible(
 		return false;
 	}
 	if (gs === ELIGIBLE) return true;
-	if (!groupFeasible(m, node, g)) {
+	if (!groupFeasible(m, info, g)) {
 		if (gs !== ESCAPED) elig.setGroupEligibility(false, g.name, info);
 		return false;
 	}

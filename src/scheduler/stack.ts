@@ -3,7 +3,7 @@
 // normalisation, the candidate limit with low-score skipping, and max-score selection.
 import type { Affinity, Allocation, Job, Node, Spread, TaskGroup } from "../api/types/index.ts";
 import { meetsConstraint } from "./constraints.ts";
-import type { EvalContext } from "./context.ts";
+import type { EvalContext, NodeState } from "./context.ts";
 import {
 	type CompiledConstraints,
 	compileConstraints,
@@ -16,6 +16,7 @@ import {
 import { filterNode, NORM_SCORER, scoreNode } from "./metrics.ts";
 import { PropertySet } from "./propertySet.ts";
 import { binpack, compileAsk, type FitOption, type GroupAsk } from "./rank.ts";
+import { type NodeInfo, nodeInfo } from "./resources.ts";
 import type { SchedulerConfiguration } from "./types.ts";
 
 const SKIP_SCORE_THRESHOLD = 0;
@@ -33,6 +34,12 @@ export interface Ranked {
 	node: Node;
 	finalScore: number;
 	opt: FitOption;
+}
+
+/** A candidate node with its per-eval state, resolved once per evaluation. */
+interface NodeRec {
+	info: NodeInfo;
+	ns: NodeState | undefined;
 }
 
 interface SpreadDetails {
@@ -68,7 +75,7 @@ export class Stack {
 	private groups = new Map<TaskGroup, GroupState>();
 	private sumSpreadWeights = 0;
 	private lowestSpreadBoost = -1;
-	private nodes: readonly Node[] = [];
+	private recs: NodeRec[] = [];
 	private offset = 0;
 	private seen = 0;
 	private limit = 2;
@@ -108,7 +115,9 @@ export class Stack {
 				nodes[j] = t;
 			}
 		}
-		this.nodes = nodes;
+		const recs: NodeRec[] = new Array(nodes.length);
+		for (let i = 0; i < nodes.length; i++) recs[i] = this.rec(nodes[i]);
+		this.recs = recs;
 		this.offset = 0;
 		this.seen = 0;
 		let limit = 2;
@@ -160,22 +169,33 @@ export class Stack {
 		return g;
 	}
 
+	private readonly recByID = new Map<string, NodeRec>();
+
+	private rec(node: Node): NodeRec {
+		let r = this.recByID.get(node.ID);
+		if (!r || r.info.node !== node) {
+			r = { info: nodeInfo(node), ns: undefined };
+			this.recByID.set(node.ID, r);
+		}
+		return r;
+	}
+
 	/** The group's resource ask (for building allocations). */
 	ask(tg: TaskGroup): GroupAsk {
 		return this.group(tg).ask;
 	}
 
 	/** StaticIterator.Next: continues round-robin from where the previous selection stopped. */
-	private nextNode(): Node | undefined {
-		const n = this.nodes.length;
+	private nextNode(): NodeRec | undefined {
+		const n = this.recs.length;
 		if (this.offset === n || this.seen === n) {
 			if (this.seen !== n) this.offset = 0;
 			else return undefined;
 		}
-		const node = this.nodes[this.offset++];
+		const r = this.recs[this.offset++];
 		this.seen++;
 		this.ctx.metrics.m.NodesEvaluated++;
-		return node;
+		return r;
 	}
 
 	/** Feasible → distinct hosts/property → bin pack → scorers → normalisation, for the next node. */
@@ -184,13 +204,14 @@ export class Stack {
 		const m = ctx.metrics;
 		const tgName = g.tg.Name;
 		next: for (;;) {
-			const node = this.nextNode();
-			if (!node) return undefined;
-			if (!nodeFeasible(m, this.eligibility, node, this.jobConstraints, g.checks)) continue;
+			const rec = this.nextNode();
+			if (!rec) return undefined;
+			const node = rec.info.node;
+			if (!nodeFeasible(m, this.eligibility, rec.info, this.jobConstraints, g.checks)) continue;
+			if (!rec.ns) rec.ns = ctx.nodeState(node);
+			const ns = rec.ns;
 			if (this.jobDistinctHosts || g.distinctHosts) {
-				const clash = this.jobDistinctHosts
-					? ctx.jobCounts.total(node.ID) > 0
-					: ctx.jobCounts.group(node.ID, tgName) > 0;
+				const clash = this.jobDistinctHosts ? ns.job.total > 0 : (ns.job.groups.get(tgName) ?? 0) > 0;
 				if (clash) {
 					filterNode(m, node, "distinct_hosts");
 					continue;
@@ -205,13 +226,13 @@ export class Stack {
 					}
 				}
 			}
-			const opt = binpack(ctx, ctx.nodeState(node), g.ask, this.spreadAlgorithm);
+			const opt = binpack(ctx, ns, g.ask, this.spreadAlgorithm);
 			if (!opt) continue;
 			let sum = opt.fit;
 			let n = 1;
 			scoreNode(m, node, "binpack", opt.fit);
 			if (!this.system) {
-				const collisions = ctx.jobCounts.group(node.ID, tgName);
+				const collisions = ns.job.groups.get(tgName) ?? 0;
 				if (collisions > 0) {
 					const p = (-1 * (collisions + 1)) / g.tg.Count;
 					sum += p;
@@ -281,13 +302,13 @@ export class Stack {
 	/** Select: the best-scoring node for one allocation of the group, or undefined. */
 	select(tg: TaskGroup, opts: SelectOptions = {}): Ranked | undefined {
 		if (opts.preferredNodes && opts.preferredNodes.length > 0) {
-			const original = this.nodes;
+			const original = this.recs;
 			const rest = { ...opts, preferredNodes: undefined };
-			this.nodes = opts.preferredNodes;
+			this.recs = opts.preferredNodes.map((n) => this.rec(n));
 			this.offset = 0;
 			this.seen = 0;
 			const found = this.select(tg, rest);
-			this.nodes = original;
+			this.recs = original;
 			this.offset = 0;
 			this.seen = 0;
 			return found ?? this.select(tg, rest);

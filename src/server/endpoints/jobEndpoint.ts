@@ -12,7 +12,9 @@ import {
 	addImpliedConstraints,
 	apiJobToStructs,
 	formatValidationErrors,
+	formatWarnings,
 	jobDiff,
+	jobWarnings,
 	specChanged,
 	validateJob,
 } from "../jobs/index.ts";
@@ -134,9 +136,11 @@ const needsEval = (job: Row): boolean => !((job.Periodic as Row | null)?.Enabled
 /** Converts, defaults and validates a request's job; rejects what Nomad rejects. */
 export function admitJob(srv: Server, apiJob: unknown, w: WriteRequest): Job {
 	if (apiJob === undefined || apiJob === null) throw new CodedError(400, "Job must be specified");
-	const job = addImpliedConstraints(apiJobToStructs(apiJob, admissionConfig(srv)));
+	const requestNamespace = w.Namespace && w.Namespace !== "default" ? w.Namespace : undefined;
+	const job = addImpliedConstraints(
+		apiJobToStructs(apiJob, admissionConfig(srv), { namespace: requestNamespace, region: w.Region }),
+	);
 	if (!job.ID) throw new CodedError(400, "Job ID hasn't been provided");
-	if (w.Namespace && w.Namespace !== "default" && job.Namespace === "default") job.Namespace = w.Namespace;
 	const errs = validateJob(job, admissionConfig(srv));
 	if (errs.length > 0) throw new CodedError(400, formatValidationErrors(errs));
 	return job;
@@ -173,7 +177,10 @@ export async function registerJob(
 	if (existing && (req.PreserveCounts || req.PreserveResources)) preserve(job, existing, req);
 	job.SubmitTime = nowNs();
 	const evals = needsEval(job) ? [newEval(job, "job-register", req.EvalPriority)] : [];
-	const meta = { Warnings: "", LastContact: 0, KnownLeader: true, NextToken: "" };
+	const warnings = formatWarnings(
+		jobWarnings(job as unknown as Job, { memoryOversubscription: cfg?.MemoryOversubscriptionEnabled === true }),
+	);
+	const meta = { Warnings: warnings, LastContact: 0, KnownLeader: true, NextToken: "" };
 	if (existing && !specChanged(existing as unknown as Job, job as unknown as Job) && existing.Stop === job.Stop) {
 		// Unchanged spec: no new version, but a new evaluation, as Nomad's Job.Register.
 		if (evals.length === 0) {

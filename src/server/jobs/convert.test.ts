@@ -318,6 +318,27 @@ test("region: explicit non-global regions stay, others land in the agent's regio
 	assert.equal(apiJobToStructs(minimalApiJob(), cfg).Region, "eu");
 	assert.equal(apiJobToStructs(minimalApiJob({ Region: "global" }), cfg).Region, "eu");
 	assert.equal(apiJobToStructs(minimalApiJob({ Region: "us" }), cfg).Region, "us");
+	assert.equal(apiJobToStructs(minimalApiJob({ Region: "us" }), cfg, { region: "ap" }).Region, "ap");
+});
+
+test("the request namespace wins and flows into scaling targets and nomad services", () => {
+	const api = {
+		ID: "j",
+		Namespace: "job-ns",
+		TaskGroups: [
+			{
+				Name: "g",
+				Scaling: { Max: 2 },
+				Services: [{ Name: "s", Provider: "nomad" }],
+				Tasks: [{ Name: "t", Driver: "exec" }],
+			},
+		],
+	};
+	const job = apiJobToStructs(api, testConfig, { namespace: "req-ns" });
+	assert.equal(job.Namespace, "req-ns");
+	assert.equal((job.TaskGroups[0].Scaling as ScalingPolicy).Target?.Namespace, "req-ns");
+	assert.equal((job.TaskGroups[0].Services as Service[])[0].Namespace, "req-ns");
+	assert.equal(apiJobToStructs(api, testConfig).Namespace, "job-ns");
 });
 
 test("priority: unset is 50 (api default); an explicit 0 takes the server's job_default_priority", () => {

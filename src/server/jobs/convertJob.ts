@@ -234,21 +234,28 @@ function groupToStructs(g: ApiGroup, ctx: JobContext): TaskGroup {
 	};
 }
 
-/**
- * The job's region as the HTTP agent picks it (without query/body overrides): an explicit region
- * other than "global", else the agent's; multiregion jobs live in "global".
- */
-function jobRegion(job: ApiJob, agentRegion: string): string {
-	if (job.Multiregion) return "global";
-	const r = job.Region ?? "";
-	return r === "" || r === "global" ? agentRegion : r;
+/** Where the HTTP agent puts the job (regionForJob / namespaceForJob in job_endpoint.go). */
+export interface Placement {
+	/** The agent's region. */
+	agentRegion: string;
+	/** Region from the request (?region= or the body's Region), which wins over the job's. */
+	requestRegion?: string;
+	/** Namespace from the request (?namespace= or the body's Namespace), which wins over the job's. */
+	requestNamespace?: string;
 }
 
-export function apiJobToStructsRaw(job: ApiJob, agentRegion: string): Job {
+/** The job's region: request, else the job's; "global" or none means the agent's; multiregion is "global". */
+function jobRegion(job: ApiJob, p: Placement): string {
+	if (job.Multiregion) return "global";
+	const r = p.requestRegion || job.Region || "";
+	return r === "" || r === "global" ? p.agentRegion : r;
+}
+
+export function apiJobToStructsRaw(job: ApiJob, placement: Placement): Job {
 	const id = job.ID ?? "";
 	const name = job.Name ?? id;
 	const type = job.Type ?? "service";
-	const namespace = job.Namespace || "default";
+	const namespace = placement.requestNamespace || job.Namespace || "default";
 	let update: Filled<ApiUpdate> | undefined;
 	if (job.Update) update = merge(DEFAULT_UPDATE, job.Update);
 	else if (type === "service" || type === "system") update = { ...DEFAULT_UPDATE };
@@ -311,7 +318,7 @@ export function apiJobToStructsRaw(job: ApiJob, agentRegion: string): Job {
 	const vt = job.VersionTag;
 	return {
 		Stop: job.Stop ?? false,
-		Region: jobRegion(job, agentRegion),
+		Region: jobRegion(job, placement),
 		Namespace: namespace,
 		ID: id,
 		ParentID: "",

@@ -52,12 +52,12 @@ export const spreadsToStructs = (ss: ApiSpread[] | undefined): Spread[] | null =
 
 /** Port, omitting empty fields as Nomad's codec does on the wire. */
 function portToStructs(p: ApiPort): Port {
-	const out: Port = { Label: p.Label ?? "" };
+	const out = {} as Port;
+	if (p.Label) out.Label = p.Label;
 	if (p.Value) out.Value = p.Value;
 	if (p.To) out.To = p.To;
 	if (p.HostNetwork) out.HostNetwork = p.HostNetwork;
 	if (p.IgnoreCollision) out.IgnoreCollision = true;
-	if (!out.Label) delete (out as { Label?: string }).Label;
 	return out;
 }
 

@@ -67,13 +67,16 @@ export class Reader {
 		);
 	}
 
+	/** Folded key → value of the last key with that folding (built on first use). */
+	private folded: Map<string, unknown> | undefined;
+
 	/** The value for a field name, matching keys as encoding/json does; undefined when absent or null. */
 	get(name: string): unknown {
-		let found: unknown;
-		const want = fold(name);
-		for (const key of Object.keys(this.raw)) {
-			if (key === name || fold(key) === want) found = this.raw[key];
+		if (!this.folded) {
+			this.folded = new Map();
+			for (const [k, v] of Object.entries(this.raw)) this.folded.set(fold(k), v);
 		}
+		const found = this.folded.get(fold(name));
 		return found === null ? undefined : found;
 	}
 

@@ -60,6 +60,3 @@ export function multiError(errs: readonly string[]): string {
 	if (errs.length === 1) return `1 error occurred:\n\t* ${errs[0]}\n\n`;
 	return `${errs.length} errors occurred:\n\t${errs.map((e) => `* ${e}`).join("\n\t")}\n\n`;
 }
-
-/** A sub-validation's result: undefined when clean, else its multierror text (even for one error). */
-export const nested = (errs: readonly string[]): string | undefined => (errs.length ? multiError(errs) : undefined);

@@ -233,7 +233,7 @@ export function jobErrors(job: Job): string[] {
 		const pe = periodicErrors(job.Periodic);
 		if (pe.length) errs.push(multiError(pe));
 	}
-	if (job.ParameterizedJob) {
+	if (job.ParameterizedJob && !job.Dispatched) {
 		if (type !== "batch" && type !== "sysbatch")
 			errs.push(`Parameterized job can only be used with "batch" or "sysbatch" scheduler`);
 		const pe = parameterizedErrors(job.ParameterizedJob);
