@@ -8,6 +8,7 @@ import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { Server } from "../server/server.ts";
+import { Simulator } from "../server/simulator/simulator.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
 import type { AgentHandle, ClientHandle } from "./http/routes/context.ts";
@@ -16,6 +17,8 @@ import { buildRouter } from "./http/routes/index.ts";
 export interface AgentOptions {
 	config: AgentConfig;
 	hub: LogHub;
+	/** nomad-ts extension (-dev-sim-nodes): simulated nodes registered with the local server. */
+	sim?: { nodes: number; client?: "run" | "complete-batch" | "none" };
 }
 
 function splitHostPort(addr: string): { host: string; port: number } {
@@ -33,9 +36,12 @@ export class Agent implements AgentHandle {
 	private rpcListener: TcpServer | undefined;
 	private serfListeners: (TcpServer | UdpSocket)[] = [];
 	private stopRuntimeMetrics: (() => void) | undefined;
+	private readonly simOpts: AgentOptions["sim"];
+	simulator: Simulator | undefined;
 
 	constructor(opts: AgentOptions) {
 		this.config = opts.config;
+		this.simOpts = opts.sim;
 		this.logger = new Logger(opts.hub, "agent");
 		this.metrics = new MetricsRegistry({
 			interval: opts.config.telemetry.inMemoryCollectionInterval / 1e6,
@@ -84,6 +90,7 @@ export class Agent implements AgentHandle {
 			// A new leader's first work (cluster ID, scheduler config, root key) is a few hundred ms at
 			// most; finishing it before HTTP opens means a client never sees an empty JWKS.
 			await this.server.leadershipReady();
+			if (this.simOpts && this.simOpts.nodes > 0) await this.startSimulator(this.server, this.simOpts);
 		}
 		if (c.client.enabled) {
 			// The client's server list: configured servers, else this agent's own server. Node
@@ -108,6 +115,19 @@ export class Agent implements AgentHandle {
 			this.https.push(http);
 			this.logger.info("http: listening", { address: `${a.address}:${a.port}` });
 		}
+	}
+
+	/** Registers simulated nodes (attributes sim.group = i % 10, sim.rack = r<i % 50>) and their clients. */
+	private async startSimulator(server: Server, sim: NonNullable<AgentOptions["sim"]>): Promise<void> {
+		this.simulator = new Simulator(server, { clientBehaviour: sim.client ?? "run" });
+		const t0 = performance.now();
+		await this.simulator.addNodes({
+			count: sim.nodes,
+			datacenter: this.config.datacenter,
+			attributes: (i) => ({ "sim.group": String(i % 10), "sim.rack": `r${i % 50}` }),
+		});
+		this.simulator.start();
+		this.logger.info("simulator: nodes registered", { count: sim.nodes, ms: Math.round(performance.now() - t0) });
 	}
 
 	/**
@@ -137,6 +157,7 @@ export class Agent implements AgentHandle {
 	async shutdown(): Promise<void> {
 		this.logger.info("requesting shutdown");
 		this.stopRuntimeMetrics?.();
+		this.simulator?.stop();
 		// Stop the server first: its shutdown signal ends long-polls, so HTTP can close promptly.
 		const serverDone = this.server?.shutdown();
 		await Promise.all(this.https.map((h) => h.close()));

@@ -32,7 +32,16 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
 	}
 	const hub = new LogHub();
 	hub.addSink(streamSink(process.stderr, parseLogLevel(config.logLevel) ?? "info", config.logJson));
-	const agent = new Agent({ config, hub });
+	const simClient = flags.simClient;
+	if (simClient !== undefined && !["run", "complete-batch", "none"].includes(simClient)) {
+		process.stderr.write(`==> Error: -dev-sim-client must be run, complete-batch or none\n`);
+		return 1;
+	}
+	const agent = new Agent({
+		config,
+		hub,
+		sim: flags.simNodes ? { nodes: flags.simNodes, client: simClient as "run" | "complete-batch" | "none" | undefined } : undefined,
+	});
 	for (const w of warnings) agent.logger.warn(w);
 	process.stderr.write(`==> Starting Nomad agent (${versionLine()})...\n`);
 	try {

@@ -380,13 +380,3 @@ function renderParts(parts: TemplatePart[], scope: Scope | null): string {
 	}
 	return out;
 }
-
-/** Converts a value for a target type and reports a diagnostic at the expression on failure. */
-export function convertAt(v: Value, want: Type, at: Range, summary = "Unsuitable value type"): Value {
-	try {
-		return convert(v, want);
-	} catch (err) {
-		if (err instanceof ConvertError) fail(summary, `Unsuitable value: ${err.message}`, at);
-		throw err;
-	}
-}

@@ -14,11 +14,11 @@ import {
 	type SourceFile,
 } from "./diagnostics.ts";
 import { evaluate } from "./evaluate.ts";
-import { parseExpressionText } from "./parseBody.ts";
 import { referencedTraversals, undefinedVariable } from "./references.ts";
 import { type FunctionDef, Scope } from "./scope.ts";
 import { typeFromExpr } from "./typeexpr.ts";
-import { BOOL, DYNAMIC, object, STRING, str, type Type, type Value } from "./values.ts";
+import { BOOL, DYNAMIC, object, STRING, type Type, type Value } from "./values.ts";
+import { collectValues } from "./varValues.ts";
 
 const BAD_IDENTIFIER =
 	"A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
@@ -48,16 +48,6 @@ export interface VarSource {
 	body: Body;
 	/** Checks whether the file declares `variable` blocks. */
 	variableBlocks: BodyBlock[];
-}
-
-const ZERO_RANGE: Range = {
-	filename: "",
-	start: { line: 0, column: 0, offset: 0 },
-	end: { line: 0, column: 0, offset: 0 },
-};
-
-function convertTo(v: Value, t: Type | null): Value {
-	return t ? convert(v, t) : v;
 }
 
 export class Variables {
@@ -209,7 +199,7 @@ export class Variables {
 		});
 	}
 
-	/** collectInputVariableValues */
+	/** collectInputVariableValues: env, then var files, then -var arguments (later wins). */
 	collect(
 		env: Record<string, string>,
 		files: VarSource[],
@@ -218,116 +208,7 @@ export class Variables {
 		exprFile: (name: string, text: string) => SourceFile,
 		diags: Diagnostic[],
 	): void {
-		const severity = strict ? "error" : "warning";
-		for (const [key, raw] of Object.entries(env)) {
-			if (!key.startsWith("NOMAD_VAR_")) continue;
-			const name = key.slice("NOMAD_VAR_".length);
-			const v = this.inputs.get(name);
-			if (!v) continue;
-			const a = this.fromString(v, raw, exprFile(`<value for var.${name} from env>`, raw), diags);
-			if (!a) continue;
-			try {
-				v.values.push({ from: "env", value: convertTo(a.value, v.type), range: a.range });
-			} catch (e) {
-				if (!(e instanceof ConvertError)) throw e;
-				diags.push(
-					errorDiag(
-						"Invalid value for variable",
-						`The value for ${name} is not compatible with the variable's type constraint: ${e.message}.`,
-						a.range,
-					),
-				);
-			}
-		}
-		for (const f of files) {
-			if (f.variableBlocks.length > 0) {
-				for (const b of f.variableBlocks) {
-					const name = b.labels[0];
-					diags.push(
-						errorDiag(
-							"Variable declaration in a .var file",
-							`A .var file is used to assign values to variables that have already been declared in job files, not to declare new variables. To declare variable "${name}", place this block in one of your job files\n\nTo set a value for this variable in ${b.typeRange.filename}, use the definition syntax instead:\n    ${name} = <value>`,
-							b.typeRange,
-						),
-					);
-				}
-				return;
-			}
-			for (const a of f.body.justAttributes(diags)) {
-				const v = this.inputs.get(a.name);
-				if (!v) {
-					diags.push({
-						severity,
-						summary: "Undefined variable",
-						detail: `A "${a.name}" variable was set but was not found in known variables. To declare variable "${a.name}", place this block in your job files`,
-					});
-					continue;
-				}
-				const value = evalAttr({ ...a, scope: null }, diags);
-				if (!value) continue;
-				try {
-					v.values.push({ from: "varfile", value: convertTo(value, v.type), range: a.expr.range });
-				} catch (e) {
-					if (!(e instanceof ConvertError)) throw e;
-					diags.push(
-						errorDiag(
-							"Invalid value for variable",
-							`The value for ${a.name} is not compatible with the variable's type constraint: ${e.message}.`,
-							a.expr.range,
-						),
-					);
-				}
-			}
-		}
-		const argv = new Map<string, string>();
-		for (const arg of args) {
-			const eq = arg.indexOf("=");
-			if (eq >= 0) argv.set(arg.slice(0, eq), arg.slice(eq + 1));
-		}
-		for (const [name, raw] of argv) {
-			const v = this.inputs.get(name);
-			if (!v) {
-				diags.push({
-					severity,
-					summary: "Undefined -var variable",
-					detail: `A "${name}" variable was passed in the command line but was not found in known variables. To declare variable "${name}", place this block in your job file`,
-				});
-				continue;
-			}
-			const a = this.fromString(v, raw, exprFile(`<value for var.${name} from arguments>`, raw), diags);
-			if (!a) continue;
-			try {
-				v.values.push({ from: "cmd", value: convertTo(a.value, v.type), range: a.range });
-			} catch (e) {
-				if (!(e instanceof ConvertError)) throw e;
-				diags.push(
-					errorDiag(
-						"Invalid argument value for -var variable",
-						`The received arg value for ${name} is not compatible with the variable's type constraint: ${e.message}.`,
-						a.range,
-					),
-				);
-			}
-		}
-	}
-
-	/** expressionFromVariableDefinition: strings for string/number/untyped variables, else HCL syntax. */
-	private fromString(
-		v: Variable,
-		raw: string,
-		file: SourceFile,
-		diags: Diagnostic[],
-	): { value: Value; range: Range } | undefined {
-		const t = v.type;
-		if (!t || t.k === "string" || t.k === "number") return { value: str(raw), range: ZERO_RANGE };
-		try {
-			const e = parseExpressionText(file);
-			return { value: evaluate(e, null), range: e.range };
-		} catch (err) {
-			if (!(err instanceof DiagnosticsError)) throw err;
-			diags.push(...err.diagnostics);
-			return undefined;
-		}
+		collectValues(this.inputs, env, files, args, strict, exprFile, diags);
 	}
 
 	/** Variables.Values(): each variable's last value, with unset variables and failed validations reported. */

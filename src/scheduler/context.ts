@@ -36,34 +36,49 @@ function effective(e: Entry): Allocation | undefined {
 	return e.planned ?? (e.stops > 0 ? undefined : e.state);
 }
 
-/** A node's usage for this evaluation: the snapshot's usage plus the plan's delta. */
+/**
+ * A node's usage for this evaluation: the snapshot's usage plus the plan's delta. Created cheaply
+ * for every candidate; the snapshot usage is fetched on first use (load()).
+ */
 export class NodeState {
 	readonly info: NodeInfo;
-	readonly base: NodeUsage;
 	/** This job's proposed allocations on the node (shared with the context's JobCounts). */
-	readonly job: JobNodeCount;
-	cpu: number;
-	mem: number;
-	disk: number;
-	count: number;
-	collisions: number;
-	coreOverlaps: number;
-	invalidPorts: number;
+	job: JobNodeCount | undefined;
+	base: NodeUsage = EMPTY_BASE;
+	loaded = false;
+	cpu = 0;
+	mem = 0;
+	disk = 0;
+	count = 0;
+	collisions = 0;
+	coreOverlaps = 0;
+	invalidPorts = 0;
 	private strictDelta: Map<string, Map<number, number>> | undefined;
 	private softDelta: Map<string, Map<number, number>> | undefined;
 	private coreDelta: Map<number, number> | undefined;
+	private readonly ctx: EvalContext;
 
-	constructor(info: NodeInfo, base: NodeUsage, job: JobNodeCount) {
+	constructor(info: NodeInfo, ctx: EvalContext, job: JobNodeCount | undefined) {
 		this.info = info;
-		this.base = base;
+		this.ctx = ctx;
 		this.job = job;
+	}
+
+	/** Fetches the snapshot usage and replays what the plan did to the node so far. */
+	load(): this {
+		if (this.loaded) return this;
+		this.loaded = true;
+		const base = this.ctx.baseUsage(this.info.node.ID);
+		this.base = base;
 		this.cpu = base.cpu;
 		this.mem = base.mem;
 		this.disk = base.disk;
 		this.count = base.count;
-		this.collisions = base.collisions + reservedHitCount(info, base);
+		this.collisions = base.collisions + reservedHitCount(this.info, base);
 		this.coreOverlaps = base.coreOverlaps;
 		this.invalidPorts = base.invalidPorts;
+		this.ctx.replay(this);
+		return this;
 	}
 
 	strictHolders(ip: string, port: number): number {
@@ -154,6 +169,8 @@ export interface JobNodeCount {
 	groups: Map<string, number>;
 }
 
+const EMPTY_BASE = new NodeUsage();
+
 /** Per-node counts of the evaluated job's proposed allocations (distinct_hosts, anti-affinity). */
 class JobCounts implements PlanTracker {
 	readonly byNode = new Map<string, JobNodeCount>();
@@ -173,11 +190,15 @@ class JobCounts implements PlanTracker {
 		c.groups.set(a.TaskGroup, (c.groups.get(a.TaskGroup) ?? 0) + d);
 	}
 
+	/** Called when a node gets its first entry (to link it to the node's NodeState). */
+	onCreate: ((nodeID: string, c: JobNodeCount) => void) | undefined;
+
 	entry(nodeID: string): JobNodeCount {
 		let c = this.byNode.get(nodeID);
 		if (!c) {
 			c = { total: 0, groups: new Map() };
 			this.byNode.set(nodeID, c);
+			this.onCreate?.(nodeID, c);
 		}
 		return c;
 	}
@@ -229,6 +250,10 @@ export class EvalContext {
 		this.random = o.random;
 		this.clock = o.clock;
 		this.jobCounts = new JobCounts(o.namespace, o.jobID, o.jobAllocs);
+		this.jobCounts.onCreate = (nodeID, c) => {
+			const ns = this.nodeStates.get(nodeID);
+			if (ns) ns.job = c;
+		};
 		this.trackers.push(this.jobCounts);
 	}
 
@@ -256,24 +281,30 @@ export class EvalContext {
 		}
 	}
 
-	/** The node's usage including everything the plan does to it. */
+	/** The node's per-eval state (usage loaded lazily, see NodeState.load). */
 	nodeState(node: Node): NodeState {
 		let ns = this.nodeStates.get(node.ID);
-		if (ns) return ns;
-		const base =
-			this.state.nodeUsage?.(node.ID) ?? NodeUsage.of(this.state.allocsByNode(node.ID) as Iterable<Allocation>);
-		ns = new NodeState(nodeInfo(node), base, this.jobCounts.entry(node.ID));
-		const m = this.entries.get(node.ID);
-		if (m) {
-			for (const e of m.values()) {
-				const after = effective(e);
-				if (after === e.state) continue;
-				if (e.state && !clientTerminal(e.state)) ns.apply(allocUsage(e.state), -1);
-				if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
-			}
-		}
+		if (ns && ns.info.node === node) return ns;
+		ns = new NodeState(nodeInfo(node), this, this.jobCounts.byNode.get(node.ID));
 		this.nodeStates.set(node.ID, ns);
 		return ns;
+	}
+
+	/** The snapshot's usage of a node: the state's fast path, or summed from its allocations. */
+	baseUsage(nodeID: string): NodeUsage {
+		return this.state.nodeUsage?.(nodeID) ?? NodeUsage.of(this.state.allocsByNode(nodeID) as Iterable<Allocation>);
+	}
+
+	/** Applies the plan's changes so far to a freshly loaded NodeState. */
+	replay(ns: NodeState): void {
+		const m = this.entries.get(ns.info.node.ID);
+		if (!m) return;
+		for (const e of m.values()) {
+			const after = effective(e);
+			if (after === e.state) continue;
+			if (e.state && !clientTerminal(e.state)) ns.apply(allocUsage(e.state), -1);
+			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
+		}
 	}
 
 	private entry(nodeID: string, id: string, known: Allocation): Entry {
@@ -297,7 +328,7 @@ export class EvalContext {
 		const after = effective(e);
 		if (after === before) return;
 		const ns = this.nodeStates.get(nodeID);
-		if (ns) {
+		if (ns?.loaded) {
 			if (before && !clientTerminal(before)) ns.apply(allocUsage(before), -1);
 			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
 		}

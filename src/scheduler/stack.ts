@@ -16,7 +16,6 @@ import {
 import { filterNode, NORM_SCORER, scoreNode } from "./metrics.ts";
 import { PropertySet } from "./propertySet.ts";
 import { binpack, compileAsk, type FitOption, type GroupAsk } from "./rank.ts";
-import { type NodeInfo, nodeInfo } from "./resources.ts";
 import type { SchedulerConfiguration } from "./types.ts";
 
 const SKIP_SCORE_THRESHOLD = 0;
@@ -34,12 +33,6 @@ export interface Ranked {
 	node: Node;
 	finalScore: number;
 	opt: FitOption;
-}
-
-/** A candidate node with its per-eval state, resolved once per evaluation. */
-interface NodeRec {
-	info: NodeInfo;
-	ns: NodeState | undefined;
 }
 
 interface SpreadDetails {
@@ -75,7 +68,7 @@ export class Stack {
 	private groups = new Map<TaskGroup, GroupState>();
 	private sumSpreadWeights = 0;
 	private lowestSpreadBoost = -1;
-	private recs: NodeRec[] = [];
+	private recs: NodeState[] = [];
 	private offset = 0;
 	private seen = 0;
 	private limit = 2;
@@ -115,8 +108,8 @@ export class Stack {
 				nodes[j] = t;
 			}
 		}
-		const recs: NodeRec[] = new Array(nodes.length);
-		for (let i = 0; i < nodes.length; i++) recs[i] = this.rec(nodes[i]);
+		const recs: NodeState[] = new Array(nodes.length);
+		for (let i = 0; i < nodes.length; i++) recs[i] = this.ctx.nodeState(nodes[i]);
 		this.recs = recs;
 		this.offset = 0;
 		this.seen = 0;
@@ -169,24 +162,13 @@ export class Stack {
 		return g;
 	}
 
-	private readonly recByID = new Map<string, NodeRec>();
-
-	private rec(node: Node): NodeRec {
-		let r = this.recByID.get(node.ID);
-		if (!r || r.info.node !== node) {
-			r = { info: nodeInfo(node), ns: undefined };
-			this.recByID.set(node.ID, r);
-		}
-		return r;
-	}
-
 	/** The group's resource ask (for building allocations). */
 	ask(tg: TaskGroup): GroupAsk {
 		return this.group(tg).ask;
 	}
 
 	/** StaticIterator.Next: continues round-robin from where the previous selection stopped. */
-	private nextNode(): NodeRec | undefined {
+	private nextNode(): NodeState | undefined {
 		const n = this.recs.length;
 		if (this.offset === n || this.seen === n) {
 			if (this.seen !== n) this.offset = 0;
@@ -204,14 +186,13 @@ export class Stack {
 		const m = ctx.metrics;
 		const tgName = g.tg.Name;
 		next: for (;;) {
-			const rec = this.nextNode();
-			if (!rec) return undefined;
-			const node = rec.info.node;
-			if (!nodeFeasible(m, this.eligibility, rec.info, this.jobConstraints, g.checks)) continue;
-			if (!rec.ns) rec.ns = ctx.nodeState(node);
-			const ns = rec.ns;
+			const ns = this.nextNode();
+			if (!ns) return undefined;
+			const node = ns.info.node;
+			if (!nodeFeasible(m, this.eligibility, ns.info, this.jobConstraints, g.checks)) continue;
 			if (this.jobDistinctHosts || g.distinctHosts) {
-				const clash = this.jobDistinctHosts ? ns.job.total > 0 : (ns.job.groups.get(tgName) ?? 0) > 0;
+				const jc = ns.job;
+				const clash = this.jobDistinctHosts ? (jc?.total ?? 0) > 0 : (jc?.groups.get(tgName) ?? 0) > 0;
 				if (clash) {
 					filterNode(m, node, "distinct_hosts");
 					continue;
@@ -226,13 +207,13 @@ export class Stack {
 					}
 				}
 			}
-			const opt = binpack(ctx, ns, g.ask, this.spreadAlgorithm);
+			const opt = binpack(ctx, ns.load(), g.ask, this.spreadAlgorithm);
 			if (!opt) continue;
 			let sum = opt.fit;
 			let n = 1;
 			scoreNode(m, node, "binpack", opt.fit);
 			if (!this.system) {
-				const collisions = ns.job.groups.get(tgName) ?? 0;
+				const collisions = ns.job?.groups.get(tgName) ?? 0;
 				if (collisions > 0) {
 					const p = (-1 * (collisions + 1)) / g.tg.Count;
 					sum += p;
@@ -304,7 +285,7 @@ export class Stack {
 		if (opts.preferredNodes && opts.preferredNodes.length > 0) {
 			const original = this.recs;
 			const rest = { ...opts, preferredNodes: undefined };
-			this.recs = opts.preferredNodes.map((n) => this.rec(n));
+			this.recs = opts.preferredNodes.map((n) => this.ctx.nodeState(n));
 			this.offset = 0;
 			this.seen = 0;
 			const found = this.select(tg, rest);

@@ -30,6 +30,9 @@ const FLAGS: Record<string, FlagDef> = {
 	"log-include-location": { kind: "bool", to: "logIncludeLocation" },
 	"network-interface": { kind: "string", to: "networkInterface" },
 	"network-speed": { kind: "int", to: "networkSpeed" },
+	// nomad-ts extensions: an in-process cluster of simulated nodes behind the dev server.
+	"dev-sim-nodes": { kind: "int", to: "simNodes" },
+	"dev-sim-client": { kind: "string", to: "simClient" },
 	"bootstrap-expect": { kind: "int", to: "bootstrapExpect" },
 	"state-dir": { kind: "string", to: "stateDir" },
 	"alloc-dir": { kind: "string", to: "allocDir" },

@@ -355,6 +355,10 @@ export interface AgentConfig {
 
 export interface AgentFlags {
 	dev?: boolean;
+	/** nomad-ts extension: register this many simulated nodes (mock driver, no processes). */
+	simNodes?: number;
+	/** nomad-ts extension: simulated clients' behaviour: run (default), complete-batch, none. */
+	simClient?: string;
 	configPaths?: string[];
 	dataDir?: string;
 	pluginDir?: string;
