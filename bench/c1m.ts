@@ -3,8 +3,9 @@
 // time until every allocation is committed, eval latency p50/p99, peak RSS, and the p99 latency of
 // GET /v1/jobs while scheduling runs. Baseline in the same run: GET /v1/jobs latency when idle.
 // Defaults are the full C1M (5000 × 1000 × 1000); C1M_NODES / C1M_JOBS / C1M_TASKS scale it down.
-import { figure } from "./lib.ts";
+
 import { runC1M } from "./c1mRun.ts";
+import { figure } from "./lib.ts";
 
 const nodes = Number(process.env.C1M_NODES ?? 5000);
 const jobs = Number(process.env.C1M_JOBS ?? 1000);

@@ -43,7 +43,13 @@ export function c1mJob(i: number, tasks: number): Record<string, unknown> {
 					Name: "g",
 					Count: tasks,
 					Tasks: [
-						{ Name: "t", Driver: "mock", Config: {}, Resources: { CPU: 10, MemoryMB: 10 }, LogConfig: { MaxFiles: 1, MaxFileSizeMB: 1 } },
+						{
+							Name: "t",
+							Driver: "mock",
+							Config: {},
+							Resources: { CPU: 10, MemoryMB: 10 },
+							LogConfig: { MaxFiles: 1, MaxFileSizeMB: 1 },
+						},
 					],
 					EphemeralDisk: { SizeMB: 10 },
 				},
@@ -61,7 +67,17 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 	writeFileSync(`${dir}/c.json`, JSON.stringify({ ports, limits: { http_max_conns_per_client: 0 } }));
 	const proc = spawnTracked(
 		process.execPath,
-		["--max-old-space-size=16384", BIN, "agent", "-dev", `-config=${dir}/c.json`, "-log-level=WARN", `-dev-sim-nodes=${opts.nodes}`, "-dev-sim-client=none"],
+		[
+			...(process.env.C1M_AGENT_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+			"--max-old-space-size=16384",
+			BIN,
+			"agent",
+			"-dev",
+			`-config=${dir}/c.json`,
+			"-log-level=WARN",
+			`-dev-sim-nodes=${opts.nodes}`,
+			"-dev-sim-client=none",
+		],
 		{ quiet: true },
 	);
 	const url = `http://127.0.0.1:${ports.http}`;
@@ -77,7 +93,10 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 		const t0 = performance.now();
 		const r = await get("/v1/jobs");
 		if (r.status !== 200) throw new Error(`GET /v1/jobs: ${r.status}`);
-		return { ms: performance.now() - t0, jobs: JSON.parse(r.text) as { JobSummary: { Summary: Record<string, Record<string, number>> } }[] };
+		return {
+			ms: performance.now() - t0,
+			jobs: JSON.parse(r.text) as { JobSummary: { Summary: Record<string, Record<string, number>> } }[],
+		};
 	};
 	const idle: number[] = [];
 	for (let i = 0; i < 40; i++) idle.push((await timeList()).ms);
@@ -88,7 +107,11 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 	const submit = async () => {
 		while (next < opts.jobs) {
 			const i = next++;
-			const r = await request(`${url}/v1/jobs`, { method: "PUT", body: JSON.stringify(c1mJob(i, opts.tasks)), dispatcher: http });
+			const r = await request(`${url}/v1/jobs`, {
+				method: "PUT",
+				body: JSON.stringify(c1mJob(i, opts.tasks)),
+				dispatcher: http,
+			});
 			const text = await r.body.text();
 			if (r.statusCode !== 200) throw new Error(`register c1m-${i}: ${r.statusCode} ${text}`);
 		}
@@ -107,18 +130,25 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 		const { ms, jobs } = await timeList();
 		during.push(ms);
 		placed = 0;
-		for (const j of jobs) for (const g of Object.values(j.JobSummary?.Summary ?? {})) placed += (g.Starting ?? 0) + (g.Running ?? 0);
+		for (const j of jobs)
+			for (const g of Object.values(j.JobSummary?.Summary ?? {})) placed += (g.Starting ?? 0) + (g.Running ?? 0);
 		if (placed >= total && submitted) break;
 		if (Date.now() > deadline) throw new Error(`timed out with ${placed}/${total} placed`);
 		if (performance.now() - lastLog > 5000) {
 			lastLog = performance.now();
-			log(`${placed}/${total} placed after ${((performance.now() - t0) / 1000).toFixed(1)} s; list p99 so far ${pct(during, 99).toFixed(1)} ms`);
+			log(
+				`${placed}/${total} placed after ${((performance.now() - t0) / 1000).toFixed(1)} s; list p99 so far ${pct(during, 99).toFixed(1)} ms`,
+			);
 		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	const seconds = (performance.now() - t0) / 1000;
 	await submitting;
-	const evals = JSON.parse((await get("/v1/evaluations")).text) as { CreateTime: number; ModifyTime: number; Status: string }[];
+	const evals = JSON.parse((await get("/v1/evaluations")).text) as {
+		CreateTime: number;
+		ModifyTime: number;
+		Status: string;
+	}[];
 	const lat = evals.filter((e) => e.Status === "complete").map((e) => (e.ModifyTime - e.CreateTime) / 1e6);
 	const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
 	const peak = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;

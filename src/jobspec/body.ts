@@ -140,7 +140,10 @@ export class SyntaxBodyView implements Body {
 		const [content] = this.partialContent(schema, diags);
 		for (const a of this.syntax.attributes) {
 			if (this.hiddenAttrs.has(a.name) || schema.attributes.some((s) => s.name === a.name)) continue;
-			const candidates = schema.attributes.filter((s) => !content.attributes.has(s.name)).map((s) => s.name);
+			const candidates = schema.attributes
+				.filter((s) => !content.attributes.has(s.name))
+				.map((s) => s.name)
+				.sort();
 			let suggestion = nameSuggestion(a.name, candidates);
 			if (suggestion) suggestion = ` Did you mean "${suggestion}"?`;
 			else if (schema.blocks.some((s) => s.type === a.name))
@@ -163,10 +166,7 @@ export class SyntaxBodyView implements Body {
 					);
 				continue;
 			}
-			let suggestion = nameSuggestion(
-				b.type,
-				schema.blocks.map((s) => s.type),
-			);
+			let suggestion = nameSuggestion(b.type, schema.blocks.map((s) => s.type).sort());
 			if (suggestion) suggestion = ` Did you mean "${suggestion}"?`;
 			else if (schema.attributes.some((s) => s.name === b.type))
 				suggestion = ` Did you mean to define argument "${b.type}"? If so, use the equals sign to assign it a value.`;

@@ -4,7 +4,7 @@ import { type Expr, startRange } from "./ast.ts";
 import { ConvertError, convert } from "./convert.ts";
 import { DiagnosticsError, errorDiag, type Range } from "./diagnostics.ts";
 import { evaluate } from "./evaluate.ts";
-import { ArgError, type FunctionDef, FunctionError, nameSuggestion, type Param, type Scope } from "./scope.ts";
+import { ArgError, closestName, type FunctionDef, FunctionError, type Param, type Scope } from "./scope.ts";
 import { elementsOf, type Value } from "./values.ts";
 
 function fail(summary: string, detail: string, subject: Range): never {
@@ -15,7 +15,7 @@ export function evalCall(e: Extract<Expr, { k: "call" }>, scope: Scope | null): 
 	if (!scope?.functions) return fail("Function calls not allowed", "Functions may not be called here.", e.range);
 	const fn = scope.functions.get(e.name);
 	if (!fn) {
-		const suggestion = nameSuggestion(e.name, [...scope.functions.keys()]);
+		const suggestion = closestName(e.name, [...scope.functions.keys()]);
 		return fail(
 			"Call to unknown function",
 			`There is no function named "${e.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}`,

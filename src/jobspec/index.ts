@@ -69,7 +69,7 @@ async function checkSyntax(filename: string, text: string): Promise<Diagnostic[]
 export function syntaxDiagnostics(filename: string, message: string): Diagnostic[] {
 	const inner = message.replace(/^parse config: \[/, "").replace(/\]$/, "");
 	const esc = filename.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-	const parts = inner.split(new RegExp(` (?=${esc}:\\d+,\\d+-)`));
+	const parts = inner.split(new RegExp(` (?=${esc}:\\d+,\\d+-(?:\\d+,)?\\d+: )`));
 	return parts.map((p) => {
 		const m = new RegExp(`^${esc}:(\\d+),(\\d+)-(?:(\\d+),)?(\\d+): ([^;]*); ([\\s\\S]*)$`).exec(p);
 		if (!m) return errorDiag("Invalid HCL", p);

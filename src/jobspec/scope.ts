@@ -77,6 +77,20 @@ export function nameSuggestion(given: string, candidates: string[]): string {
 	return "";
 }
 
+/** Like nameSuggestion, but the nearest candidate (Go picks an arbitrary one from a map here). */
+export function closestName(given: string, candidates: string[]): string {
+	let best = "";
+	let bestDist = 3;
+	for (const c of candidates) {
+		const d = levenshtein(given, c);
+		if (d < bestDist) {
+			best = c;
+			bestDist = d;
+		}
+	}
+	return best;
+}
+
 function levenshtein(a: string, b: string): number {
 	const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
 	for (let i = 1; i <= a.length; i++) {

@@ -42,6 +42,12 @@ function effective(e: Entry): Allocation | undefined {
  */
 export class NodeState {
 	readonly info: NodeInfo;
+	// Hot fields copied from info so the candidate loop touches one object per node.
+	readonly classId: number;
+	readonly capCpu: number;
+	readonly capMem: number;
+	readonly capDisk: number;
+	readonly invalid: boolean;
 	/** This job's proposed allocations on the node (shared with the context's JobCounts). */
 	job: JobNodeCount | undefined;
 	base: NodeUsage = EMPTY_BASE;
@@ -60,6 +66,11 @@ export class NodeState {
 
 	constructor(info: NodeInfo, ctx: EvalContext, job: JobNodeCount | undefined) {
 		this.info = info;
+		this.classId = info.classId;
+		this.capCpu = info.cpu;
+		this.capMem = info.mem;
+		this.capDisk = info.disk;
+		this.invalid = info.reservedError !== undefined;
 		this.ctx = ctx;
 		this.job = job;
 	}

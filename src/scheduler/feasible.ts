@@ -208,10 +208,14 @@ export function nodeFeasible(
 	info: NodeInfo,
 	jobConstraints: CompiledConstraints,
 	g: GroupChecks,
+	key: number = info.classId,
 ): boolean {
-	const node = info.node;
-	const key = info.classId;
 	const js = elig.jobStatus(key);
+	if (js === ELIGIBLE) {
+		const gs = elig.groupStatus(g.name, key);
+		if (gs === ELIGIBLE) return true;
+	}
+	const node = info.node;
 	if (js === INELIGIBLE) {
 		filterNode(m, node, "computed class ineligible");
 		return false;

@@ -2,15 +2,10 @@
 import type { AllocMetric, Node, NodeScoreMeta, TaskGroup } from "../api/types/index.ts";
 
 export const MAX_RETAINED_NODE_SCORES = 5;
-export const NORM_SCORER = "normalized-score";
 
 /** AllocMetric plus the transient scoring state (never serialised: kept in a side table). */
 export interface MetricState {
 	m: AllocMetric;
-	/** Scores of the node being ranked (reused; an entry object is made only for the top K). */
-	curNode: string;
-	curNames: string[];
-	curValues: number[];
 	top: NodeScoreMeta[];
 }
 
@@ -34,9 +29,6 @@ export function newMetric(): MetricState {
 			AllocationTime: 0,
 			CoalescedFailures: 0,
 		},
-		curNode: "",
-		curNames: [],
-		curValues: [],
 		top: [],
 	};
 }
@@ -67,29 +59,27 @@ export function exhaustedNode(s: MetricState, node: Node | undefined, dimension:
 	}
 }
 
-/** Records one scorer's output; the normalized score closes the node's entry into the top-K. */
-export function scoreNode(s: MetricState, node: Node, name: string, score: number): void {
-	if (s.curNode !== node.ID) {
-		s.curNode = node.ID;
-		s.curNames.length = 0;
-		s.curValues.length = 0;
-	}
-	if (name !== NORM_SCORER) {
-		s.curNames.push(name);
-		s.curValues.push(score);
-		return;
-	}
-	s.curNode = "";
+/**
+ * ScoreNode for one ranked node: its scorer outputs (names[i] → values[i]) and normalized score.
+ * Only nodes entering the top K get a NodeScoreMeta object.
+ */
+export function recordScores(
+	s: MetricState,
+	node: Node,
+	names: readonly string[],
+	values: readonly number[],
+	norm: number,
+): void {
 	const top = s.top;
 	let min = -1;
 	if (top.length >= MAX_RETAINED_NODE_SCORES) {
 		min = 0;
 		for (let i = 1; i < top.length; i++) if (top[i].NormScore < top[min].NormScore) min = i;
-		if (!(score > top[min].NormScore)) return;
+		if (!(norm > top[min].NormScore)) return;
 	}
 	const scores: Record<string, number> = {};
-	for (let i = 0; i < s.curNames.length; i++) scores[s.curNames[i]] = s.curValues[i];
-	const entry: NodeScoreMeta = { NodeID: node.ID, Scores: scores, NormScore: score };
+	for (let i = 0; i < names.length; i++) scores[names[i]] = values[i];
+	const entry: NodeScoreMeta = { NodeID: node.ID, Scores: scores, NormScore: norm };
 	if (min < 0) top.push(entry);
 	else top[min] = entry;
 }

@@ -102,8 +102,8 @@ export interface FitOption {
 
 /** ScoreFitBinPack / ScoreFitSpread on the utilisation after placing. */
 export function scoreFit(ns: NodeState, cpu: number, mem: number, spread: boolean): number {
-	const freeCpu = 1 - cpu / ns.info.cpu;
-	const freeMem = 1 - mem / ns.info.mem;
+	const freeCpu = 1 - cpu / ns.capCpu;
+	const freeMem = 1 - mem / ns.capMem;
 	const total = 10 ** freeCpu + 10 ** freeMem;
 	let score = spread ? total - 2 : 20 - total;
 	if (score > 18) score = 18;
@@ -113,21 +113,20 @@ export function scoreFit(ns: NodeState, cpu: number, mem: number, spread: boolea
 
 /** BinPackIterator for one node: undefined (and the node counted exhausted) when it does not fit. */
 export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: boolean): FitOption | undefined {
-	const node = ns.info.node;
 	const m = ctx.metrics;
-	if (ns.info.reservedError) {
-		exhaustedNode(m, node, "network: invalid node");
+	if (ns.invalid) {
+		exhaustedNode(m, ns.info.node, "network: invalid node");
 		return undefined;
 	}
 	if (ns.collisions > 0 || ns.invalidPorts > 0) {
-		exhaustedNode(m, node, "network: port collision");
+		exhaustedNode(m, ns.info.node, "network: port collision");
 		return undefined;
 	}
 	let picked: FitOption["picked"];
 	if (ask.groupNetwork) {
 		picked = planGroupPorts(ns, ask.groupNetwork);
 		if (typeof picked === "string") {
-			exhaustedNode(m, node, `network: ${picked}`);
+			exhaustedNode(m, ns.info.node, `network: ${picked}`);
 			return undefined;
 		}
 	}
@@ -143,7 +142,7 @@ export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: 
 			if (t.network) {
 				const offer = assignTaskNetwork(ns, t.network, ctx.random, taken);
 				if (typeof offer === "string") {
-					exhaustedNode(m, node, `network: ${offer}`);
+					exhaustedNode(m, ns.info.node, `network: ${offer}`);
 					return undefined;
 				}
 				taskNetworks ??= new Map();
@@ -156,7 +155,7 @@ export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: 
 					if (!ns.coreUsed(c) && !usedCores.has(c)) avail.push(c);
 				}
 				if (avail.length < t.cores) {
-					exhaustedNode(m, node, "cores");
+					exhaustedNode(m, ns.info.node, "cores");
 					return undefined;
 				}
 				const chosen = avail.slice(0, t.cores);
@@ -174,11 +173,11 @@ export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: 
 	// structs.AllocsFit, in its order of dimensions.
 	let dim: string | undefined;
 	if (ns.coreOverlaps > 0) dim = "cores";
-	else if (ns.info.cpu < ns.cpu + cpu) dim = "cpu";
-	else if (ns.info.mem < ns.mem + mem) dim = "memory";
-	else if (ns.info.disk < ns.disk + ask.disk) dim = "disk";
+	else if (ns.capCpu < ns.cpu + cpu) dim = "cpu";
+	else if (ns.capMem < ns.mem + mem) dim = "memory";
+	else if (ns.capDisk < ns.disk + ask.disk) dim = "disk";
 	if (dim) {
-		exhaustedNode(m, node, dim);
+		exhaustedNode(m, ns.info.node, dim);
 		return undefined;
 	}
 	const fit = scoreFit(ns, ns.cpu + cpu, ns.mem + mem, spread) / BINPACK_MAX_FIT_SCORE;

@@ -13,12 +13,15 @@ import {
 	hasDistinctHosts,
 	nodeFeasible,
 } from "./feasible.ts";
-import { filterNode, NORM_SCORER, scoreNode } from "./metrics.ts";
+import { filterNode, recordScores } from "./metrics.ts";
 import { PropertySet } from "./propertySet.ts";
 import { binpack, compileAsk, type FitOption, type GroupAsk } from "./rank.ts";
 import type { SchedulerConfiguration } from "./types.ts";
 
 const SKIP_SCORE_THRESHOLD = 0;
+const SYSTEM_SCORERS = ["binpack"];
+const GENERIC_SCORERS = ["binpack", "job-anti-affinity", "node-reschedule-penalty", "node-affinity"];
+const SPREAD_SCORERS = [...GENERIC_SCORERS, "allocation-spread"];
 const MAX_SKIP = 3;
 const DEFAULT_NODE_LIMIT_FOR_FEASIBILITY = 100;
 
@@ -70,6 +73,7 @@ export class Stack {
 	private lowestSpreadBoost = -1;
 	private recs: NodeState[] = [];
 	private offset = 0;
+	private readonly scratch: number[] = [0, 0, 0, 0, 0];
 	private seen = 0;
 	private limit = 2;
 
@@ -188,63 +192,69 @@ export class Stack {
 		next: for (;;) {
 			const ns = this.nextNode();
 			if (!ns) return undefined;
-			const node = ns.info.node;
-			if (!nodeFeasible(m, this.eligibility, ns.info, this.jobConstraints, g.checks)) continue;
+			if (!nodeFeasible(m, this.eligibility, ns.info, this.jobConstraints, g.checks, ns.classId)) continue;
 			if (this.jobDistinctHosts || g.distinctHosts) {
 				const jc = ns.job;
 				const clash = this.jobDistinctHosts ? (jc?.total ?? 0) > 0 : (jc?.groups.get(tgName) ?? 0) > 0;
 				if (clash) {
-					filterNode(m, node, "distinct_hosts");
+					filterNode(m, ns.info.node, "distinct_hosts");
 					continue;
 				}
 			}
-			for (const sets of [this.jobPropertySets, g.propertySets]) {
-				for (const ps of sets) {
-					const reason = ps.satisfies(node);
-					if (reason !== undefined) {
-						filterNode(m, node, reason);
-						continue next;
+			if (this.jobPropertySets.length > 0 || g.propertySets.length > 0) {
+				for (const sets of [this.jobPropertySets, g.propertySets]) {
+					for (const ps of sets) {
+						const reason = ps.satisfies(ns.info.node);
+						if (reason !== undefined) {
+							filterNode(m, ns.info.node, reason);
+							continue next;
+						}
 					}
 				}
 			}
 			const opt = binpack(ctx, ns.load(), g.ask, this.spreadAlgorithm);
 			if (!opt) continue;
+			const v = this.scratch;
+			v[0] = opt.fit;
 			let sum = opt.fit;
 			let n = 1;
-			scoreNode(m, node, "binpack", opt.fit);
+			let names = SYSTEM_SCORERS;
 			if (!this.system) {
+				names = GENERIC_SCORERS;
 				const collisions = ns.job?.groups.get(tgName) ?? 0;
+				v[1] = 0;
 				if (collisions > 0) {
-					const p = (-1 * (collisions + 1)) / g.tg.Count;
-					sum += p;
+					v[1] = (-1 * (collisions + 1)) / g.tg.Count;
+					sum += v[1];
 					n++;
-					scoreNode(m, node, "job-anti-affinity", p);
-				} else scoreNode(m, node, "job-anti-affinity", 0);
-				if (penalty?.has(node.ID)) {
+				}
+				v[2] = 0;
+				if (penalty?.has(ns.info.node.ID)) {
+					v[2] = -1;
 					sum -= 1;
 					n++;
-					scoreNode(m, node, "node-reschedule-penalty", -1);
-				} else scoreNode(m, node, "node-reschedule-penalty", 0);
+				}
+				v[3] = 0;
 				if (g.affinities.length > 0) {
 					let total = 0;
-					for (const a of g.affinities) if (meetsConstraint(a, node)) total += a.Weight;
-					const norm = total / g.affinityWeight;
-					sum += norm;
+					for (const a of g.affinities) if (meetsConstraint(a, ns.info.node)) total += a.Weight;
+					v[3] = total / g.affinityWeight;
+					sum += v[3];
 					n++;
-					scoreNode(m, node, "node-affinity", norm);
-				} else scoreNode(m, node, "node-affinity", 0);
+				}
 				if (g.spreadSets.length > 0) {
-					const s = this.spreadScore(g, node);
-					if (s !== 0) {
-						sum += s;
+					const sp = this.spreadScore(g, ns.info.node);
+					if (sp !== 0) {
+						names = SPREAD_SCORERS;
+						v[4] = sp;
+						sum += sp;
 						n++;
-						scoreNode(m, node, "allocation-spread", s);
 					}
 				}
 			}
 			const finalScore = sum / n;
-			scoreNode(m, node, NORM_SCORER, finalScore);
-			return { node, finalScore, opt };
+			recordScores(m, ns.info.node, names, v, finalScore);
+			return { node: ns.info.node, finalScore, opt };
 		}
 	}
 

@@ -105,7 +105,9 @@ export class Server {
 			log,
 			fsm: this.fsm,
 			logger: this.logger,
-			snapshotThreshold: opts.snapshotThreshold,
+			// An in-memory log has nothing to compact for: snapshots would only stall the event loop.
+			snapshotThreshold: opts.dataDir ? opts.snapshotThreshold : Number.POSITIVE_INFINITY,
+			serialize: opts.dataDir !== undefined,
 			trailingLogs: opts.trailingLogs,
 		});
 		this.kek = loadKEK(opts.dataDir ? join(opts.dataDir, "keystore") : undefined);

@@ -16,6 +16,8 @@ export interface RaftOptions {
 	snapshotThreshold?: number;
 	/** Entries kept behind a snapshot (Nomad: raft_trailing_logs 10240). */
 	trailingLogs?: number;
+	/** Serialise commands into the log (default true; false only for a never-replayed memory log). */
+	serialize?: boolean;
 }
 
 interface Pending {
@@ -36,6 +38,7 @@ export class Raft {
 	private readonly committed = new Map<number, { type: string; payload: Row }>();
 	private readonly waiting = new Map<number, Pending>();
 	private closed = false;
+	private readonly serialize: boolean;
 
 	constructor(opts: RaftOptions) {
 		this.log = opts.log;
@@ -43,6 +46,7 @@ export class Raft {
 		this.logger = opts.logger.named("raft");
 		this.snapshotThreshold = opts.snapshotThreshold ?? 8192;
 		this.trailingLogs = opts.trailingLogs ?? 10240;
+		this.serialize = opts.serialize ?? true;
 	}
 
 	/** Restores the newest snapshot and replays the log after it. */
@@ -84,11 +88,14 @@ export class Raft {
 	async apply(type: string, payload: Row): Promise<ApplyResult> {
 		if (this.closed) throw new Error("raft is shut down");
 		if (!this.fsm.has(type)) throw new Error(`unknown command type ${type}`);
-		const data = JSON.stringify(payload);
+		// A durable log needs the bytes, and the FSM then gets its own parsed copy. An in-memory log
+		// (dev mode) is never replayed: the payload goes to the FSM as is, which saves a stringify and
+		// a parse of every plan (the dominant cost of big plans). Callers hand over fresh objects.
+		const data = this.serialize ? JSON.stringify(payload) : "";
 		const index = await this.log.append(type, data);
 		return new Promise<ApplyResult>((resolve, reject) => {
 			this.waiting.set(index, { resolve, reject });
-			this.committed.set(index, { type, payload: JSON.parse(data) as Row });
+			this.committed.set(index, { type, payload: this.serialize ? (JSON.parse(data) as Row) : payload });
 			this.drain();
 		});
 	}
