@@ -85,6 +85,14 @@ export class Agent implements AgentHandle {
 				jobMaxPriority: c.server.jobMaxPriority,
 				jobMaxCount: c.server.jobMaxCount,
 				jobTrackedVersions: c.server.jobTrackedVersions,
+				numSchedulers: c.server.numSchedulers,
+				enabledSchedulers: c.server.enabledSchedulers,
+				gcThresholds: {
+					eval: c.server.evalGcThreshold,
+					batchEval: c.server.batchEvalGcThreshold,
+					job: c.server.jobGcThreshold,
+					node: c.server.nodeGcThreshold,
+				},
 			});
 			await this.server.start();
 			// A new leader's first work (cluster ID, scheduler config, root key) is a few hundred ms at

@@ -40,7 +40,9 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
 	const agent = new Agent({
 		config,
 		hub,
-		sim: flags.simNodes ? { nodes: flags.simNodes, client: simClient as "run" | "complete-batch" | "none" | undefined } : undefined,
+		sim: flags.simNodes
+			? { nodes: flags.simNodes, client: simClient as "run" | "complete-batch" | "none" | undefined }
+			: undefined,
 	});
 	for (const w of warnings) agent.logger.warn(w);
 	process.stderr.write(`==> Starting Nomad agent (${versionLine()})...\n`);

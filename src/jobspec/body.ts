@@ -243,11 +243,10 @@ export class SyntaxBodyView implements Body {
 		}
 		if (contentBlocks.length === 0) {
 			diags.push(
-				errorDiag(
-					"Missing content block",
-					'A dynamic block must have a nested block of type "content".',
-					this.missingItemRange(),
-				),
+				errorDiag("Missing content block", 'A dynamic block must have a nested block of type "content".', {
+					...b.body.range,
+					end: b.body.range.start,
+				}),
 			);
 			return [];
 		}
@@ -265,7 +264,8 @@ export class SyntaxBodyView implements Body {
 			}
 			iterName = e.root;
 		}
-		const coll = evaluate(forEach.expr, scope);
+		const coll = evalAttr({ ...forEach, scope }, diags);
+		if (!coll) return [];
 		if (coll.v === null) {
 			diags.push(
 				errorDiag("Invalid dynamic for_each value", "Cannot use a null value in for_each.", forEach.expr.range),
@@ -305,7 +305,8 @@ export class SyntaxBodyView implements Body {
 			);
 			let labels: string[] = [];
 			if (labelsAttr) {
-				const lv = evaluate(labelsAttr.expr, iterScope);
+				const lv = evalAttr({ ...labelsAttr, scope: iterScope }, diags);
+				if (!lv) return [];
 				try {
 					labels = elementsOf(convert(lv, listOf(STRING))).map((x) => x.v as string);
 				} catch (e) {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 // Diagnostics: message text as Nomad's jobspec2 formats it, and the file/line/column of the error.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

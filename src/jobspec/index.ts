@@ -1,7 +1,13 @@
 // Jobspec parsing: HCL2 job files (Nomad's jobspec2) to the api.Job JSON shape that
 // `POST /v1/jobs/parse` returns without canonicalization, plus helpers for JSON job input.
+//
+// Pipeline: hcl2json (HashiCorp's parser in WebAssembly) checks syntax and gives the canonical
+// syntax diagnostics; parseBody/parser/template build a positioned syntax tree; body.ts exposes it
+// through hcl.Body-like schema queries (with jsonBody.ts for HCL's JSON syntax); variables.ts and
+// varValues.ts resolve var.* and local.*; evaluate.ts (+ call.ts, ops.ts, convert.ts, values.ts and
+// the fn_*.ts function table) evaluates expressions; decode.ts/nomad.ts decode the job block into
+// api structs described by schema.ts; normalize.ts applies jobspec2's post-processing.
 import { dirname } from "node:path";
-import type { SyntaxBody } from "./ast.ts";
 import { type Body, SyntaxBodyView } from "./body.ts";
 import {
 	type Diagnostic,
@@ -18,9 +24,11 @@ import { JsonBody, looksLikeJSON, parseJSON } from "./jsonBody.ts";
 import { decodeJobBlocks, nomadDecoder } from "./nomad.ts";
 import { normalizeJob } from "./normalize.ts";
 import { parseConfig } from "./parseBody.ts";
+import { type JobSubmission, jobSubmission } from "./submission.ts";
 import { Variables, type VarSource } from "./variables.ts";
 
 export { JobspecError } from "./diagnostics.ts";
+export type { JobSubmission } from "./submission.ts";
 
 export interface ParseOptions {
 	/** File name used in diagnostics; default "input.hcl". */
@@ -37,7 +45,10 @@ export interface ParseOptions {
 	allowFS?: boolean;
 	/** Base directory for relative paths in file functions; default the directory of filename. */
 	baseDir?: string;
-	/** Undefined variables in var files / -var are errors instead of warnings (`job run -strict`?). */
+	/**
+	 * Values given for undeclared variables (var files, -var) are errors instead of warnings. The CLI's
+	 * `-hcl2-strict` flag (default true for job run/plan/validate); the HTTP parse endpoint uses false.
+	 */
 	strict?: boolean;
 }
 
@@ -88,14 +99,13 @@ async function parseFile(
 	filename: string,
 	text: string,
 	forceJSON = false,
-): Promise<{ body?: Body; syntax?: SyntaxBody; diags: Diagnostic[] }> {
+): Promise<{ body?: Body; diags: Diagnostic[] }> {
 	const file = new SourceFile(filename, text);
 	try {
 		if (forceJSON || looksLikeJSON(text)) return { body: new JsonBody(parseJSON(file), { scope: null }), diags: [] };
 		const diags = await checkSyntax(filename, text);
 		if (diags.length > 0) return { diags };
-		const syntax = parseConfig(file);
-		return { body: new SyntaxBodyView(syntax, { scope: null }), syntax, diags: [] };
+		return { body: new SyntaxBodyView(parseConfig(file), { scope: null }), diags: [] };
 	} catch (e) {
 		if (e instanceof DiagnosticsError) return { diags: e.diagnostics };
 		throw e;
@@ -115,6 +125,32 @@ async function varSource(name: string, content: string, forceJSON: boolean, what
 
 /** Parses an HCL2 (or HCL JSON syntax) jobspec into an api.Job object (pointer fields null when unset). */
 export async function parseJobspec(src: string, opts: ParseOptions = {}): Promise<Record<string, unknown>> {
+	return (await parse(src, opts)).job;
+}
+
+/** parseJobspec plus the api.JobSubmission `nomad job run` sends alongside the job (ParseWithConfigEx). */
+export async function parseJobspecWithSubmission(
+	src: string,
+	opts: ParseOptions = {},
+): Promise<{ job: Record<string, unknown>; submission: JobSubmission }> {
+	const { job, vars } = await parse(src, opts);
+	return { job, submission: jobSubmission(src, opts, vars.inputs) };
+}
+
+async function parse(src: string, opts: ParseOptions): Promise<{ job: Record<string, unknown>; vars: Variables }> {
+	try {
+		return await parseUnguarded(src, opts);
+	} catch (e) {
+		// Safety net: any diagnostic that escaped its phase still becomes a JobspecError.
+		if (e instanceof DiagnosticsError) fail(joinLines(e.diagnostics), e.diagnostics, opts.filename ?? "input.hcl");
+		throw e;
+	}
+}
+
+async function parseUnguarded(
+	src: string,
+	opts: ParseOptions,
+): Promise<{ job: Record<string, unknown>; vars: Variables }> {
 	const filename = opts.filename ?? "input.hcl";
 	const baseDir = opts.baseDir ?? dirname(filename);
 	const parsed = await parseFile(filename, src);
@@ -163,7 +199,7 @@ export async function parseJobspec(src: string, opts: ParseOptions = {}): Promis
 	const parts = decodeJobBlocks(decoder, jobBlocks, diags);
 	finish();
 	if (!parts) return fail(joinLines(diags), diags, filename);
-	return normalizeJob(parts);
+	return { job: normalizeJob(parts), vars };
 }
 
 /** Whether the input is JSON (an api.Job, {"Job": ...} or HCL JSON syntax) rather than HCL. */

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 // Whole-jobspec tests: Nomad's own fixtures (jobspec2/test-fixtures, command/asset and the former
 // jobspec/test-fixtures) with the values Nomad's parser produces for them (jobspec2/parse_test.go
 // and the old jobspec/parse_test.go).
@@ -8,6 +9,7 @@ import { describe, it } from "node:test";
 import { parseJobspec } from "./index.ts";
 
 const SEC = 1_000_000_000;
+// biome-ignore lint/suspicious/noExplicitAny: navigating decoded job JSON in assertions
 type J = Record<string, any>;
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "testdata", name), "utf8");

@@ -3,7 +3,15 @@
 // templates when evaluated with a context (jobspecs) and plain strings without one (var files).
 import type { Expr } from "./ast.ts";
 import type { Body, BodyAttr, BodyBlock, BodyOptions, BodySchema, Content } from "./body.ts";
-import { type Diagnostic, DiagnosticsError, errorDiag, type Range, rangeBetween, SourceFile } from "./diagnostics.ts";
+import {
+	type Diagnostic,
+	DiagnosticsError,
+	errorDiag,
+	type Range,
+	rangeBetween,
+	rangeString,
+	SourceFile,
+} from "./diagnostics.ts";
 import { parseTemplateText } from "./parseBody.ts";
 import { nameSuggestion } from "./scope.ts";
 import { FALSE, NULL, num, str, TRUE } from "./values.ts";
@@ -115,7 +123,7 @@ export function jsonExpr(n: JNode, templates: boolean): Expr {
 	switch (n.k) {
 		case "str":
 			if (!templates || !/[$%]\{/.test(n.v)) return { k: "literal", value: str(n.v), range: n.range };
-			return parseTemplateText(new SourceFile(n.range.filename, n.v));
+			return parseTemplateText(new SourceFile(n.range.filename, n.v), '"');
 		case "num":
 			return { k: "literal", value: num(n.v), range: n.range };
 		case "bool":
@@ -141,10 +149,10 @@ export function jsonExpr(n: JNode, templates: boolean): Expr {
 export class JsonBody implements Body {
 	private readonly node: Extract<JNode, { k: "obj" }>;
 	private readonly opts: BodyOptions;
-	private readonly hiddenAttrs: Set<string>;
-	private readonly hiddenBlocks: Set<string>;
+	/** Property names already consumed (hcljson tracks arguments and blocks together). */
+	private readonly hidden: Set<string>;
 
-	constructor(node: JNode, opts: BodyOptions, hiddenAttrs = new Set<string>(), hiddenBlocks = new Set<string>()) {
+	constructor(node: JNode, opts: BodyOptions, hidden = new Set<string>()) {
 		if (node.k !== "obj")
 			throw new DiagnosticsError([
 				errorDiag(
@@ -155,12 +163,11 @@ export class JsonBody implements Body {
 			]);
 		this.node = node;
 		this.opts = opts;
-		this.hiddenAttrs = hiddenAttrs;
-		this.hiddenBlocks = hiddenBlocks;
+		this.hidden = hidden;
 	}
 
 	withOptions(opts: BodyOptions): Body {
-		return new JsonBody(this.node, opts, this.hiddenAttrs, this.hiddenBlocks);
+		return new JsonBody(this.node, opts, this.hidden);
 	}
 
 	missingItemRange(): Range {
@@ -179,32 +186,40 @@ export class JsonBody implements Body {
 
 	partialContent(schema: BodySchema, diags: Diagnostic[]): [Content, Body] {
 		const attributes = new Map<string, BodyAttr>();
-		for (const s of schema.attributes) {
-			const props = this.hiddenAttrs.has(s.name) ? [] : this.node.props.filter((p) => p.key === s.name);
-			if (props.length > 1)
-				diags.push(errorDiag("Duplicate argument", `The argument "${s.name}" was already set.`, props[1].keyRange));
-			if (props.length === 0) {
-				if (s.required)
+		const blocks: BodyBlock[] = [];
+		const used = new Set(this.hidden);
+		for (const p of this.node.props) {
+			if (this.hidden.has(p.key)) continue;
+			const blockSchema = schema.blocks.find((b) => b.type === p.key);
+			if (schema.attributes.some((a) => a.name === p.key)) {
+				const existing = attributes.get(p.key);
+				if (existing) {
 					diags.push(
 						errorDiag(
-							"Missing required argument",
-							`The argument "${s.name}" is required, but no definition was found.`,
-							this.missingItemRange(),
+							"Duplicate argument",
+							`The argument "${p.key}" was already set at ${rangeString(existing.range)}.`,
+							p.keyRange,
 						),
 					);
-				continue;
+					continue;
+				}
+				attributes.set(p.key, this.attr(p));
+				used.add(p.key);
+			} else if (blockSchema) {
+				this.unpack(p.key, p.keyRange, p.value, blockSchema.labels ?? [], [], [], blocks, diags);
+				used.add(p.key);
 			}
-			attributes.set(s.name, this.attr(props[0]));
 		}
-		const blocks: BodyBlock[] = [];
-		for (const p of this.node.props) {
-			const s = schema.blocks.find((b) => b.type === p.key);
-			if (!s || this.hiddenBlocks.has(p.key)) continue;
-			this.unpack(p.key, p.keyRange, p.value, s.labels ?? [], [], [], blocks, diags);
-		}
-		const hiddenAttrs = new Set([...this.hiddenAttrs, ...schema.attributes.map((a) => a.name)]);
-		const hiddenBlocks = new Set([...this.hiddenBlocks, ...schema.blocks.map((b) => b.type)]);
-		return [{ attributes, blocks }, new JsonBody(this.node, this.opts, hiddenAttrs, hiddenBlocks)];
+		for (const s of schema.attributes)
+			if (s.required && !attributes.has(s.name))
+				diags.push(
+					errorDiag(
+						"Missing required argument",
+						`The argument "${s.name}" is required, but no definition was found.`,
+						this.missingItemRange(),
+					),
+				);
+		return [{ attributes, blocks }, new JsonBody(this.node, this.opts, used)];
 	}
 
 	private unpack(
@@ -248,14 +263,12 @@ export class JsonBody implements Body {
 	}
 
 	content(schema: BodySchema, diags: Diagnostic[]): Content {
-		const [content] = this.partialContent(schema, diags);
+		const [content, remain] = this.partialContent(schema, diags);
+		const used = (remain as JsonBody).hidden;
+		const names = [...schema.attributes.map((a) => a.name), ...schema.blocks.map((b) => b.type)];
 		for (const p of this.node.props) {
-			if (p.key === "//" || this.hiddenAttrs.has(p.key) || this.hiddenBlocks.has(p.key)) continue;
-			if (schema.attributes.some((a) => a.name === p.key) || schema.blocks.some((b) => b.type === p.key)) continue;
-			const suggestion = nameSuggestion(p.key, [
-				...schema.attributes.map((a) => a.name),
-				...schema.blocks.map((b) => b.type),
-			]);
+			if (p.key === "//" || used.has(p.key)) continue;
+			const suggestion = nameSuggestion(p.key, names);
 			diags.push(
 				errorDiag(
 					"Extraneous JSON object property",
@@ -268,7 +281,7 @@ export class JsonBody implements Body {
 	}
 
 	justAttributes(_diags: Diagnostic[]): BodyAttr[] {
-		return this.node.props.filter((p) => p.key !== "//" && !this.hiddenAttrs.has(p.key)).map((p) => this.attr(p));
+		return this.node.props.filter((p) => p.key !== "//" && !this.hidden.has(p.key)).map((p) => this.attr(p));
 	}
 }
 

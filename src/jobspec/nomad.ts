@@ -132,8 +132,9 @@ function decodeAsAttribute(body: Body, name: string, diags: Diagnostic[]): [Reco
 		);
 		return [undefined, remain];
 	}
-	const v = decodeAttr(attr, "map[string]string", diags);
-	return [(v as Record<string, string> | undefined) ?? {}, remain];
+	// A null value decodes to a nil map, which jobspec2 then ignores.
+	const v = decodeAttr(attr, "map[string]string", diags) as Record<string, string> | null | undefined;
+	return [v ?? undefined, remain];
 }
 
 /** The decoder with Nomad's custom block decoders registered. */
@@ -170,12 +171,12 @@ function decodeTaskGroup(d: Decoder, body0: Body, tg: Obj, diags: Diagnostic[]):
 	d.decodeStruct(body, "TaskGroup", tg, diags);
 	if (meta) tg.Meta = meta;
 	const tasks = (tg.Tasks as Obj[] | null) ?? [];
-	if (vault) for (const t of tasks) if (t.Vault === null) t.Vault = vault;
+	if (vault) for (const t of tasks) if (t.Vault === null) t.Vault = structuredClone(vault);
 	if (secrets.length > 0) {
 		for (const t of tasks) {
 			const own = t.Secrets as Obj[] | null;
 			// jobspec2 appends the task's own secrets to themselves here (not the group's).
-			t.Secrets = own && own.length > 0 ? [...own, ...own] : secrets;
+			t.Secrets = own && own.length > 0 ? [...own, ...structuredClone(own)] : structuredClone(secrets);
 		}
 	}
 	const scaling = tg.Scaling as Obj | null;

@@ -87,8 +87,12 @@ export function parseExpressionText(file: SourceFile): Expr {
 	return e;
 }
 
-/** Parses a string as a template (string values in HCL JSON syntax). */
-export function parseTemplateText(file: SourceFile): Expr {
+/**
+ * Parses a string as a template (string values in HCL JSON syntax). Nomad's undefined-variable
+ * rule reads the JSON document around the string, where a closing quote follows it.
+ */
+export function parseTemplateText(file: SourceFile, followedBy = ""): Expr {
 	const p = new Parser(file);
+	p.traversalText = file.text + followedBy;
 	return parseStandalone(p);
 }

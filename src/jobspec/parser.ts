@@ -18,7 +18,11 @@ export class Parser implements TemplateHost {
 	/** Stack of "newlines are significant here" flags. */
 	private readonly newlines: boolean[] = [];
 
+	/** Text recorded on traversals for the undefined-variable rule (normally the source itself). */
+	traversalText: string;
+
 	constructor(file: SourceFile) {
+		this.traversalText = file.text;
 		this.file = file;
 		this.src = file.text;
 	}
@@ -193,7 +197,7 @@ export class Parser implements TemplateHost {
 		if (this.at("(")) return this.parseCall(name, start, this.pos - 0);
 		this.pos = save;
 		const range = this.range(start, nameEnd);
-		return { k: "traversal", root: name, rootRange: range, steps: [], range, src: this.src };
+		return { k: "traversal", root: name, rootRange: range, steps: [], range, src: this.traversalText };
 	}
 
 	private parseCall(name: string, start: number, openAt: number): Expr {

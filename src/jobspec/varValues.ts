@@ -5,7 +5,7 @@ import { ConvertError, convert } from "./convert.ts";
 import { type Diagnostic, DiagnosticsError, errorDiag, type Range, type SourceFile } from "./diagnostics.ts";
 import { evaluate } from "./evaluate.ts";
 import { parseExpressionText } from "./parseBody.ts";
-import { str, type Type, type Value } from "./values.ts";
+import { DYNAMIC, str, type Value } from "./values.ts";
 import type { Variable, VarSource } from "./variables.ts";
 
 const ZERO_RANGE: Range = {
@@ -14,8 +14,25 @@ const ZERO_RANGE: Range = {
 	end: { line: 0, column: 0, offset: 0 },
 };
 
-function convertTo(v: Value, t: Type | null): Value {
-	return t ? convert(v, t) : v;
+const UNKNOWN: Value = { t: DYNAMIC, v: null };
+
+/** Records a value for a variable, converted to its type; a failed conversion is reported and leaves an unknown value. */
+function assign(
+	v: Variable,
+	from: Variable["values"][number]["from"],
+	value: Value,
+	range: Range,
+	diags: Diagnostic[],
+	summary: string,
+	detail: (msg: string) => string,
+): void {
+	try {
+		v.values.push({ from, value: v.type ? convert(value, v.type) : value, range });
+	} catch (e) {
+		if (!(e instanceof ConvertError)) throw e;
+		diags.push(errorDiag(summary, detail(e.message), range));
+		v.values.push({ from, value: UNKNOWN, range });
+	}
 }
 
 export function collectValues(
@@ -35,18 +52,15 @@ export function collectValues(
 		if (!v) continue;
 		const a = fromString(v, raw, exprFile(`<value for var.${name} from env>`, raw), diags);
 		if (!a) continue;
-		try {
-			v.values.push({ from: "env", value: convertTo(a.value, v.type), range: a.range });
-		} catch (e) {
-			if (!(e instanceof ConvertError)) throw e;
-			diags.push(
-				errorDiag(
-					"Invalid value for variable",
-					`The value for ${name} is not compatible with the variable's type constraint: ${e.message}.`,
-					a.range,
-				),
-			);
-		}
+		assign(
+			v,
+			"env",
+			a.value,
+			a.range,
+			diags,
+			"Invalid value for variable",
+			(msg) => `The value for ${name} is not compatible with the variable's type constraint: ${msg}.`,
+		);
 	}
 	for (const f of files) {
 		if (f.variableBlocks.length > 0) {
@@ -74,18 +88,15 @@ export function collectValues(
 			}
 			const value = evalAttr({ ...a, scope: null }, diags);
 			if (!value) continue;
-			try {
-				v.values.push({ from: "varfile", value: convertTo(value, v.type), range: a.expr.range });
-			} catch (e) {
-				if (!(e instanceof ConvertError)) throw e;
-				diags.push(
-					errorDiag(
-						"Invalid value for variable",
-						`The value for ${a.name} is not compatible with the variable's type constraint: ${e.message}.`,
-						a.expr.range,
-					),
-				);
-			}
+			assign(
+				v,
+				"varfile",
+				value,
+				a.expr.range,
+				diags,
+				"Invalid value for variable",
+				(msg) => `The value for ${a.name} is not compatible with the variable's type constraint: ${msg}.`,
+			);
 		}
 	}
 	const argv = new Map<string, string>();
@@ -105,18 +116,15 @@ export function collectValues(
 		}
 		const a = fromString(v, raw, exprFile(`<value for var.${name} from arguments>`, raw), diags);
 		if (!a) continue;
-		try {
-			v.values.push({ from: "cmd", value: convertTo(a.value, v.type), range: a.range });
-		} catch (e) {
-			if (!(e instanceof ConvertError)) throw e;
-			diags.push(
-				errorDiag(
-					"Invalid argument value for -var variable",
-					`The received arg value for ${name} is not compatible with the variable's type constraint: ${e.message}.`,
-					a.range,
-				),
-			);
-		}
+		assign(
+			v,
+			"cmd",
+			a.value,
+			a.range,
+			diags,
+			"Invalid argument value for -var variable",
+			(msg) => `The received arg value for ${name} is not compatible with the variable's type constraint: ${msg}.`,
+		);
 	}
 }
 

@@ -28,32 +28,33 @@ function scalar(v: Value): string | undefined {
 	return undefined;
 }
 
-function emit(v: Value, indent: string): string[] {
+/** Block-style lines for a value, relative to the current indentation. */
+function emit(v: Value): string[] {
 	const s = scalar(v);
 	if (s !== undefined) return [s];
 	const lines: string[] = [];
 	if (Array.isArray(v.v)) {
 		for (const x of elementsOf(v)) {
-			const sub = emit(x, `${indent}  `);
-			lines.push(`- ${sub[0].slice(scalar(x) === undefined ? indent.length + 2 : 0)}`);
-			for (const l of sub.slice(1)) lines.push(l.slice(indent.length));
+			const [first, ...rest] = emit(x);
+			lines.push(`- ${first}`, ...rest.map((l) => `  ${l}`));
 		}
-	} else {
-		for (const [k, x] of entriesOf(v)) {
-			const xs = scalar(x);
-			if (xs !== undefined) lines.push(`${quote(k)}: ${xs}`);
-			else {
-				lines.push(`${quote(k)}:`);
-				const childIndent = Array.isArray(x.v) ? "" : "  ";
-				for (const l of emit(x, `${indent}${childIndent}`)) lines.push(childIndent + l.slice(indent.length));
-			}
-		}
+		return lines;
 	}
-	return lines.map((l) => indent + l);
+	for (const [k, x] of entriesOf(v)) {
+		const xs = scalar(x);
+		if (xs !== undefined) {
+			lines.push(`${quote(k)}: ${xs}`);
+			continue;
+		}
+		lines.push(`${quote(k)}:`);
+		const nested = Array.isArray(x.v) ? "" : "  ";
+		for (const l of emit(x)) lines.push(nested + l);
+	}
+	return lines;
 }
 
 export function yamlEncode(v: Value): string {
-	return `${emit(v, "").join("\n")}\n`;
+	return `${emit(v).join("\n")}\n`;
 }
 
 // ---- decoding ----

@@ -159,6 +159,10 @@ export function blockedEval(
 		CreateTime: now,
 		ModifyTime: now,
 	};
-	if (queued) b.QueuedAllocations = { ...queued };
+	if (queued && failed) {
+		// What is left for the blocked eval: the failed placements of each group.
+		b.QueuedAllocations = {};
+		for (const [tg, m] of Object.entries(failed)) b.QueuedAllocations[tg] = 1 + m.CoalescedFailures;
+	}
 	return b;
 }

@@ -24,6 +24,7 @@ export interface PlanTracker {
 }
 
 interface Entry {
+	nodeID: string;
 	/** The allocation as the snapshot has it on this node, if it exists there. */
 	state: Allocation | undefined;
 	/** How many times the plan stops it (NodeUpdate entries). */
@@ -249,7 +250,9 @@ export class EvalContext {
 	readonly clock: (() => number) | undefined;
 	metrics: MetricState = newMetric();
 	readonly jobCounts: JobCounts;
-	private readonly entries = new Map<string, Map<string, Entry>>();
+	/** Plan effects per (node, allocation): keyed `nodeID + "/" + allocID`; per node for replays. */
+	private readonly entries = new Map<string, Entry>();
+	private readonly entriesByNode = new Map<string, Entry[]>();
 	private readonly nodeStates = new Map<string, NodeState>();
 	private readonly trackers: PlanTracker[] = [];
 	private readonly nodeCache = new Map<string, Node | null>();
@@ -284,11 +287,9 @@ export class EvalContext {
 	/** Registers a tracker built from the snapshot and replays the plan so far into it. */
 	addTracker(t: PlanTracker): void {
 		this.trackers.push(t);
-		for (const [nodeID, m] of this.entries) {
-			for (const e of m.values()) {
-				const after = effective(e);
-				if (after !== e.state) t.change(nodeID, e.state, after);
-			}
+		for (const e of this.entries.values()) {
+			const after = effective(e);
+			if (after !== e.state) t.change(e.nodeID, e.state, after);
 		}
 	}
 
@@ -308,9 +309,9 @@ export class EvalContext {
 
 	/** Applies the plan's changes so far to a freshly loaded NodeState. */
 	replay(ns: NodeState): void {
-		const m = this.entries.get(ns.info.node.ID);
-		if (!m) return;
-		for (const e of m.values()) {
+		const list = this.entriesByNode.get(ns.info.node.ID);
+		if (!list) return;
+		for (const e of list) {
 			const after = effective(e);
 			if (after === e.state) continue;
 			if (e.state && !clientTerminal(e.state)) ns.apply(allocUsage(e.state), -1);
@@ -319,18 +320,17 @@ export class EvalContext {
 	}
 
 	private entry(nodeID: string, id: string, known: Allocation): Entry {
-		let m = this.entries.get(nodeID);
-		if (!m) {
-			m = new Map();
-			this.entries.set(nodeID, m);
-		}
-		let e = m.get(id);
+		const key = `${nodeID}/${id}`;
+		let e = this.entries.get(key);
 		if (!e) {
 			// Only allocations that were committed before (CreateIndex > 0) can be in the snapshot.
 			let st = known.CreateIndex > 0 ? this.state.alloc(id) : undefined;
 			if (st && st.NodeID !== nodeID) st = undefined;
-			e = { state: st, stops: 0, planned: undefined };
-			m.set(id, e);
+			e = { nodeID, state: st, stops: 0, planned: undefined };
+			this.entries.set(key, e);
+			const list = this.entriesByNode.get(nodeID);
+			if (list) list.push(e);
+			else this.entriesByNode.set(nodeID, [e]);
 		}
 		return e;
 	}
@@ -407,6 +407,6 @@ export class EvalContext {
 
 	/** Whether the plan stops this allocation (by ID). */
 	isStopping(alloc: Allocation): boolean {
-		return (this.entries.get(alloc.NodeID)?.get(alloc.ID)?.stops ?? 0) > 0;
+		return (this.entries.get(`${alloc.NodeID}/${alloc.ID}`)?.stops ?? 0) > 0;
 	}
 }

@@ -200,7 +200,7 @@ export class GenericScheduler implements Scheduler {
 		const option = this.stack.select(tg, { allocName: existing.Name });
 		this.ctx.popUpdate(existing);
 		if (!option) return { kind: "destructive" };
-		const res = materialize(this.ctx, option.opt, this.stack.ask(tg), false);
+		const res = materialize(this.ctx, option, this.stack.ask(tg), false);
 		const prev = existing.AllocatedResources;
 		for (const [task, tr] of Object.entries(res.Tasks)) {
 			const p = prev?.Tasks?.[task];
@@ -338,11 +338,11 @@ export class GenericScheduler implements Scheduler {
 				Namespace: job.Namespace,
 				EvalID: this.ev.ID,
 				Name: name,
-				NodeID: option.node.ID,
-				NodeName: option.node.Name,
+				NodeID: option.ns.info.node.ID,
+				NodeName: option.ns.info.node.Name,
 				JobID: job.ID,
 				TaskGroup: tg.Name,
-				AllocatedResources: materialize(ctx, option.opt, this.stack.ask(tg)),
+				AllocatedResources: materialize(ctx, option, this.stack.ask(tg)),
 				Metrics: m.m,
 				DesiredStatus: "run",
 				ClientStatus: "pending",

@@ -1,5 +1,6 @@
-// Test fixtures shaped like Nomad's mock package: a ready linux node with docker/exec/raw_exec, a
-// service job with one group "web" of 10 tasks asking 500 MHz / 256 MB, etc. For tests and benches.
+// Test fixtures shaped like Nomad's mock package: a ready linux node with the exec and docker
+// drivers, a service job with one group "web" of 10 allocations asking 500 MHz / 256 MB, etc.
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 import type { Allocation, Job, Node, Task, TaskGroup } from "../api/types/index.ts";
 
 export function mockNode(over: Partial<Node> = {}, id = "00000000-0000-0000-0000-000000000001"): Node {
@@ -259,4 +260,11 @@ export function seededIDs(seed: number): () => string {
 		return s;
 	};
 	return () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+}
+
+/** `n` mock nodes with sequential IDs (…000000000000, …000000000001, …). */
+export function mockNodes(n: number, over: (i: number) => Partial<Node> = () => ({})): Node[] {
+	const out: Node[] = [];
+	for (let i = 0; i < n; i++) out.push(mockNode(over(i), `00000000-0000-4000-a000-${String(i).padStart(12, "0")}`));
+	return out;
 }

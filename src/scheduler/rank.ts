@@ -92,6 +92,8 @@ export function compileAsk(tg: TaskGroup, memoryOversubscription: boolean): Grou
 /** A node the group fits on, with what is needed to build the allocation if it wins. */
 export interface FitOption {
 	ns: NodeState;
+	/** Normalised final score, set by the stack's scorers. */
+	finalScore: number;
 	/** binpack (or spread) fit normalised to [0, 1]. */
 	fit: number;
 	picked: ReturnType<typeof planGroupPorts> | undefined;
@@ -181,7 +183,7 @@ export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: 
 		return undefined;
 	}
 	const fit = scoreFit(ns, ns.cpu + cpu, ns.mem + mem, spread) / BINPACK_MAX_FIT_SCORE;
-	return { ns, fit, picked, cores, taskNetworks, cpu };
+	return { ns, finalScore: 0, fit, picked, cores, taskNetworks, cpu };
 }
 
 /** Builds the new allocation's AllocatedResources on the chosen node (draws dynamic ports). */

@@ -31,12 +31,8 @@ export interface SelectOptions {
 	allocName?: string;
 }
 
-/** The chosen node and what is needed to build the allocation. */
-export interface Ranked {
-	node: Node;
-	finalScore: number;
-	opt: FitOption;
-}
+/** The chosen node (opt.ns.info.node) and what is needed to build the allocation. */
+export type Ranked = FitOption;
 
 interface SpreadDetails {
 	weight: number;
@@ -254,7 +250,8 @@ export class Stack {
 			}
 			const finalScore = sum / n;
 			recordScores(m, ns.info.node, names, v, finalScore);
-			return { node: ns.info.node, finalScore, opt };
+			opt.finalScore = finalScore;
+			return opt;
 		}
 	}
 

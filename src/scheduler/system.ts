@@ -261,7 +261,7 @@ export class SystemScheduler implements Scheduler {
 				destructive.push(u);
 				continue;
 			}
-			const res = materialize(this.ctx, option.opt, this.stack.ask(tg), false);
+			const res = materialize(this.ctx, option, this.stack.ask(tg), false);
 			const prev = existing.AllocatedResources;
 			for (const [task, tr] of Object.entries(res.Tasks)) {
 				tr.Networks = prev?.Tasks?.[task]?.Networks ?? null;
@@ -386,11 +386,11 @@ export class SystemScheduler implements Scheduler {
 				Namespace: job.Namespace,
 				EvalID: this.ev.ID,
 				Name: missing.name,
-				NodeID: option.node.ID,
-				NodeName: option.node.Name,
+				NodeID: option.ns.info.node.ID,
+				NodeName: option.ns.info.node.Name,
 				JobID: job.ID,
 				TaskGroup: tg.Name,
-				AllocatedResources: materialize(ctx, option.opt, this.stack.ask(tg)),
+				AllocatedResources: materialize(ctx, option, this.stack.ask(tg)),
 				Metrics: m.m,
 				DesiredStatus: "run",
 				ClientStatus: "pending",

@@ -286,15 +286,21 @@ export class Harness implements Planner {
 		this.reblocked.push(ev);
 	}
 
-	/** The context a scheduler runs with against a fresh snapshot. */
+	private runs = 0;
+
+	/**
+	 * The context a scheduler runs with against a fresh snapshot. The RNG follows `seed`; IDs also
+	 * depend on how many contexts this harness made, so successive runs never reuse an ID.
+	 */
 	context(o: RunOptions = {}): SchedulerContext {
 		const seed = o.seed ?? 1;
+		this.runs++;
 		return {
 			state: this.snapshot(),
 			planner: this,
 			now: o.now ?? 1_704_067_200_000_000_000,
 			random: seededRandom(seed),
-			newID: seededIDs(seed),
+			newID: seededIDs(seed * 7919 + this.runs),
 		};
 	}
 }

@@ -10,6 +10,7 @@ import { CodedError, ErrMsg } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { schedulers } from "../scheduler/index.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
+import { DEFAULT_GC_THRESHOLDS, type GCThresholds, runCoreGC } from "./coreGC.ts";
 import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
 import { evalCommands } from "./fsm/evalCommands.ts";
 import { type ApplyResult, FSM } from "./fsm/fsm.ts";
@@ -50,6 +51,10 @@ export interface ServerOptions {
 	numSchedulers?: number;
 	/** enabled_schedulers (default: service, batch, system, sysbatch, _core) */
 	enabledSchedulers?: readonly string[];
+	/** Core GC ages (eval_gc_threshold, batch_eval_gc_threshold, job_gc_threshold, node_gc_threshold). */
+	gcThresholds?: GCThresholds;
+	/** How often the leader runs core GC, ms (Nomad: 5 min). */
+	gcIntervalMs?: number;
 }
 
 /** Leader-side reactions to committed changes (eval broker, periodic dispatcher, ...). */
@@ -83,6 +88,7 @@ export class Server {
 	private leader = false;
 	private readonly shutdownCtl = new AbortController();
 	private leaderTasks: Promise<void> | undefined;
+	private gcTimer: NodeJS.Timeout | undefined;
 	/** Launches periodic jobs' children; runs on the leader only. */
 	periodic: PeriodicDispatcher | undefined;
 
@@ -171,6 +177,15 @@ export class Server {
 			this.periodic = createPeriodicDispatcher(this);
 			this.periodic.setEnabled(true);
 			await this.periodic.restore(this.state.scan("jobs") as Iterable<unknown> as Iterable<Job>);
+			this.gcTimer = setInterval(
+				() => {
+					runCoreGC(this, this.opts.gcThresholds ?? DEFAULT_GC_THRESHOLDS).catch((err: unknown) =>
+						this.logger.error("core GC failed", { error: err }),
+					);
+				},
+				this.opts.gcIntervalMs ?? 5 * 60_000,
+			);
+			this.gcTimer.unref();
 		} catch (err) {
 			if (!this.shutdownCtl.signal.aborted) this.logger.error("failed to establish leadership", { error: err });
 		}
@@ -267,6 +282,7 @@ export class Server {
 		this.shutdownCtl.abort();
 		this.leader = false;
 		this.periodic?.stop();
+		if (this.gcTimer) clearInterval(this.gcTimer);
 		await this.scheduling.revokeLeadership().catch(() => {});
 		await this.leaderTasks?.catch(() => {});
 		await this.raft.close();

@@ -34,8 +34,28 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 	return [
 		{
 			pattern: "/v1/evaluations",
-			acl: "namespace:read-job",
+			acl: { GET: "namespace:read-job", DELETE: "management" },
 			handler: byMethod({
+				DELETE: async (ctx) => {
+					const body = foldKeys(expectObject(await decodeBody(ctx), "EvalDeleteRequest"), {
+						EvalIDs: true,
+						Filter: true,
+					}) as Record<string, unknown>;
+					const ids = body.EvalIDs ?? [];
+					if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) {
+						throw new CodedError(
+							400,
+							"json: cannot unmarshal into Go struct field EvalDeleteRequest.EvalIDs of type []string",
+						);
+					}
+					const out = await deleteEvals(
+						serverOf(agent),
+						{ EvalIDs: ids as string[], Filter: typeof body.Filter === "string" ? body.Filter : "" },
+						parseWriteRequest(ctx, agent.region),
+					);
+					setIndex(ctx, out.Index);
+					return out;
+				},
 				GET: async (ctx) => {
 					const { q, meta } = read(ctx);
 					const out = await listEvals(
@@ -119,8 +139,35 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 						},
 					})(ctx);
 				}
+				if (action === "stop") {
+					return byMethod(
+						putOrPost(async () => {
+							const out = await stopAlloc(
+								serverOf(agent),
+								id,
+								{
+									noShutdownDelay: optBool(ctx, "no_shutdown_delay", false),
+									reschedule: optBool(ctx, "reschedule", false),
+								},
+								parseWriteRequest(ctx, agent.region),
+							);
+							setIndex(ctx, out.Index);
+							return out;
+						}),
+					)(ctx);
+				}
 				throw new CodedError(404, "resource not found");
 			},
+		},
+		{
+			pattern: "/v1/system/gc",
+			acl: "management",
+			handler: byMethod({
+				PUT: async (ctx) => {
+					await forceGC(serverOf(agent), parseWriteRequest(ctx, agent.region));
+					return null;
+				},
+			}),
 		},
 	];
 }
