@@ -242,8 +242,9 @@ function checkPlan(plan: Plan, nodes: Node[], before: Allocation[], job: Job): v
 			if (c.Operand === "distinct_hosts") assert.equal(list.length, 1, "distinct_hosts");
 			else assert.ok(meetsConstraint(c, node), `${c.LTarget} ${c.Operand} ${c.RTarget} on ${nodeID}`);
 		}
-		const stops = new Set((plan.NodeUpdate[nodeID] ?? []).map((a) => a.ID));
-		const existing = before.filter((a) => a.NodeID === nodeID && !stops.has(a.ID));
+		// Proposed allocations: the node's allocations minus the plan's stops, with updates replacing.
+		const gone = new Set([...(plan.NodeUpdate[nodeID] ?? []), ...list].map((a) => a.ID));
+		const existing = before.filter((a) => a.NodeID === nodeID && !gone.has(a.ID));
 		checkNode(node, [...existing, ...list], dyn);
 	}
 }
@@ -346,6 +347,73 @@ test("AllAtOnce plans commit all or nothing", async () => {
 					if (i === 0 && wanted.length > 0) assert.equal(got.length, 0, "the rejected first plan committed nothing");
 				}
 				assert.ok(nodes.length >= 2);
+			},
+		),
+		{ numRuns: Math.ceil(opts.numRuns / 2) },
+	);
+});
+
+test("job updates, scaling and node failures keep the invariants", async () => {
+	const step = fc.oneof(
+		fc.record({ kind: fc.constant("scale" as const), count: fc.integer({ min: 0, max: 20 }) }),
+		fc.record({ kind: fc.constant("destructive" as const), cpu: fc.integer({ min: 50, max: 1500 }) }),
+		fc.record({ kind: fc.constant("inplace" as const) }),
+		fc.record({ kind: fc.constant("down" as const), node: fc.nat() }),
+		fc.record({ kind: fc.constant("fail" as const), alloc: fc.nat() }),
+	);
+	await fc.assert(
+		fc.asyncProperty(
+			fc.array(nodeSpec, { minLength: 1, maxLength: 10 }),
+			jobSpec,
+			fc.array(step, { maxLength: 5 }),
+			fc.integer(),
+			async (ns, js, steps, seed) => {
+				const h = new Harness();
+				const nodes = buildCluster(h, ns);
+				let job = h.upsertJob(buildJob({ ...js, allAtOnce: false }));
+				let now = 1_704_067_200_000_000_000;
+				await schedulers[job.Type](h.context({ seed, now })).process(mockEval(job));
+				for (const s of steps) {
+					now += 3600e9;
+					const tg = job.TaskGroups[0];
+					if (s.kind === "scale") job = h.upsertJob({ ...job, TaskGroups: [{ ...tg, Count: s.count }] });
+					else if (s.kind === "destructive") {
+						job = h.upsertJob({
+							...job,
+							TaskGroups: [
+								{ ...tg, Tasks: tg.Tasks.map((t) => ({ ...t, Resources: { ...t.Resources, CPU: s.cpu } })) },
+							],
+						});
+					} else if (s.kind === "inplace") {
+						job = h.upsertJob({
+							...job,
+							TaskGroups: [{ ...tg, Tasks: tg.Tasks.map((t) => ({ ...t, KillTimeout: t.KillTimeout + 1 })) }],
+						});
+					} else if (s.kind === "down") h.upsertNode({ ...nodes[s.node % nodes.length], Status: "down" });
+					else {
+						const live = h.allocs().filter((a) => a.JobID === job.ID && !terminal(a));
+						if (live.length > 0)
+							h.upsertAlloc({ ...live[s.alloc % live.length], ClientStatus: "failed", ModifyTime: now - 3600e9 });
+					}
+					const before = h.allocs();
+					const plans = h.plans.length;
+					await schedulers[job.Type](h.context({ seed, now })).process(mockEval(job, { ID: `ev-${now}` }));
+					if (h.plans.length > plans)
+						checkPlan(
+							h.plans[plans],
+							nodes.map((n) => h.snapshot().node(n.ID) as Node),
+							before,
+							job,
+						);
+					const live = h.allocs().filter((a) => a.JobID === job.ID && !terminal(a));
+					const names = live.map((a) => a.Name);
+					assert.equal(new Set(names).size, names.length, `duplicate live names ${names}`);
+					assert.ok(live.length <= job.TaskGroups[0].Count, "never more running than the count");
+					for (const n of nodes) {
+						const onNode = h.allocs().filter((a) => a.NodeID === n.ID && !terminal(a));
+						if (onNode.some((a) => a.JobID === job.ID)) checkNode(h.snapshot().node(n.ID) as Node, onNode, new Set());
+					}
+				}
 			},
 		),
 		{ numRuns: Math.ceil(opts.numRuns / 2) },

@@ -10,10 +10,12 @@ import {
 	listAllocs,
 	listEvals,
 } from "../../../server/endpoints/evalAllocEndpoint.ts";
-import { byMethod } from "../methods.ts";
-import { parseGoBool, parseQueryOptions } from "../query.ts";
+import { deleteEvals, forceGC, stopAlloc } from "../../../server/endpoints/evalAllocWrites.ts";
+import { decodeBody, expectObject, foldKeys } from "../body.ts";
+import { byMethod, putOrPost } from "../methods.ts";
+import { parseGoBool, parseQueryOptions, parseWriteRequest } from "../query.ts";
 import type { RequestContext, Route } from "../types.ts";
-import { type AgentHandle, setMeta } from "./context.ts";
+import { type AgentHandle, setIndex, setMeta } from "./context.ts";
 import { serverOf } from "./serverAccess.ts";
 
 /** Nomad parses these with strconv.ParseBool and answers 400 on junk. */
