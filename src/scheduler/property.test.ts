@@ -10,7 +10,7 @@ import { schedulers } from "./index.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockTask } from "./mock.ts";
 import { parsePortRanges } from "./resources.ts";
 import { Harness, mockEval } from "./testHarness.ts";
-import { clientTerminal, isInAnyDC, terminal } from "./util.ts";
+import { isInAnyDC, terminal } from "./util.ts";
 
 interface NodeSpec {
 	cpu: number;
@@ -186,9 +186,12 @@ function buildJob(s: JobSpec): Job {
 	});
 }
 
-/** Independent re-check of a node's load: sums, reserved ports, unique ports, dynamic range. */
+/**
+ * Independent re-check of a node's load: sums, reserved ports, unique ports, dynamic range. Like the
+ * plan applier, allocations the server already stopped do not count (their client is stopping them).
+ */
 function checkNode(node: Node, allocs: Allocation[], dynPorts: Set<string>): void {
-	const live = allocs.filter((a) => !clientTerminal(a));
+	const live = allocs.filter((a) => !terminal(a));
 	let cpu = 0;
 	let mem = 0;
 	let disk = 0;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { nullLogger } from "../../lib/logger.ts";
+import { forceGC, stopAlloc } from "../endpoints/evalAllocWrites.ts";
 import { deregisterJob, getJob, registerJob } from "../endpoints/jobEndpoint.ts";
 import { Server } from "../server.ts";
 import type { Row } from "../state/schema.ts";
@@ -128,4 +129,26 @@ test("constraints pick feasible nodes only", async () => {
 			"r1",
 		);
 	}
+});
+
+test("alloc stop replaces the allocation; forced GC purges a stopped job", async () => {
+	await registerJob(srv, { Job: apiJob("gcme", 2) }, w);
+	await waitFor(() => liveAllocs("gcme").filter((a) => a.ClientStatus === "running").length === 2);
+	const victim = liveAllocs("gcme")[0] as Row;
+	const out = await stopAlloc(srv, victim.ID as string, { noShutdownDelay: false, reschedule: false }, w);
+	assert.ok(out.EvalID);
+	await waitFor(() => srv.state.get("allocs", victim.ID as string)?.DesiredStatus === "stop");
+	await waitFor(() => liveAllocs("gcme").filter((a) => a.ClientStatus === "running").length === 2);
+	assert.ok(!liveAllocs("gcme").some((a) => a.ID === victim.ID));
+
+	await deregisterJob(srv, "default", "gcme", { purge: false }, w);
+	await waitFor(() => {
+		const allocs = [...srv.state.byIndex("allocs", "job", "default\u0000gcme")];
+		return allocs.every((a) => a.ClientStatus === "complete") && srv.state.get("jobs", "default\u0000gcme")?.Status === "dead";
+	});
+	const gc = await forceGC(srv, w);
+	assert.ok(gc.jobs >= 1, JSON.stringify(gc));
+	assert.equal(srv.state.get("jobs", "default\u0000gcme"), undefined);
+	assert.equal([...srv.state.byIndex("allocs", "job", "default\u0000gcme")].length, 0);
+	assert.equal([...srv.state.byIndex("evals", "job", "default\u0000gcme")].length, 0);
 });
