@@ -31,7 +31,6 @@ describe("hcl1ToHcl2", () => {
 	});
 
 	test("strings, comments and heredocs are not touched", async () => {
-		// biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation syntax, not JS
 		const interp = "${f({a = 1})}";
 		const src = `# a { comment, }\nx = "a, { b }"\n/* { */ y = <<EOT\nz { w, }\nEOT\nv = "${interp}"\n`;
 		assert.deepEqual(await parsed(src), { x: "a, { b }", y: "z { w, }\n", v: interp });

@@ -27,7 +27,7 @@ export const nodeCommands: Record<string, CommandHandler> = {
 		const base: Row = existing
 			? { ...node, Events: existing.Events, CreateIndex: existing.CreateIndex }
 			: { ...node, CreateIndex: tx.index };
-		if (existing && existing.SchedulingEligibility && node.SchedulingEligibility === undefined) {
+		if (existing?.SchedulingEligibility && node.SchedulingEligibility === undefined) {
 			base.SchedulingEligibility = existing.SchedulingEligibility;
 		}
 		tx.put("nodes", {

@@ -123,11 +123,8 @@ test("constraints pick feasible nodes only", async () => {
 	);
 	await waitFor(() => liveAllocs("racked").length === 4);
 	for (const a of liveAllocs("racked")) {
-		assert.equal(
-			srv.state.get("nodes", a.NodeID as string)?.Attributes &&
-				(srv.state.get("nodes", a.NodeID as string)?.Attributes as Row).rack,
-			"r1",
-		);
+		const attrs = srv.state.get("nodes", a.NodeID as string)?.Attributes as Row | undefined;
+		assert.equal(attrs?.rack, "r1");
 	}
 });
 
@@ -144,7 +141,10 @@ test("alloc stop replaces the allocation; forced GC purges a stopped job", async
 	await deregisterJob(srv, "default", "gcme", { purge: false }, w);
 	await waitFor(() => {
 		const allocs = [...srv.state.byIndex("allocs", "job", "default\u0000gcme")];
-		return allocs.every((a) => a.ClientStatus === "complete") && srv.state.get("jobs", "default\u0000gcme")?.Status === "dead";
+		return (
+			allocs.every((a) => a.ClientStatus === "complete") &&
+			srv.state.get("jobs", "default\u0000gcme")?.Status === "dead"
+		);
 	});
 	const gc = await forceGC(srv, w);
 	assert.ok(gc.jobs >= 1, JSON.stringify(gc));
