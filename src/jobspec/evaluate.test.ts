@@ -2,6 +2,8 @@
 // Expression syntax and evaluation: literals, templates, heredocs, operators, conditionals,
 // for-expressions, splats, indexing, and HCL's diagnostics for failures.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DiagnosticsError, SourceFile } from "./diagnostics.ts";
 import { evaluate } from "./evaluate.ts";
@@ -77,6 +79,68 @@ describe("literals and templates", () => {
 		);
 		const values = body.attributes.map((a) => toNative(evaluate(a.expr, new Scope(new Map(), null, FUNCS))));
 		assert.deepEqual(values, ["line1\n  line2 2\n", "x\n  y\n", "p\nq\n"]);
+	});
+});
+
+describe("HCL specification suite", () => {
+	it("heredocs (hcl specsuite/tests/expressions/heredoc)", () => {
+		const src = readFileSync(join(import.meta.dirname, "testdata", "hcl-spec-heredoc.hcl"), "utf8");
+		const body = parseConfig(new SourceFile("heredoc.hcl", src));
+		const scope = new Scope(
+			new Map([
+				["bar", fromNative("Bar")],
+				["space_bar", fromNative("  Bar")],
+			]),
+		);
+		const result = Object.fromEntries(body.attributes.map((a) => [a.name, toNative(evaluate(a.expr, scope))]));
+		assert.deepEqual(result, {
+			normal: {
+				basic: "Foo\nBar\nBaz\n",
+				indented: "    Foo\n    Bar\n    Baz\n",
+				indented_more: "    Foo\n      Bar\n    Baz\n",
+				interp: "    Foo\n    Bar\n    Baz\n",
+				newlines_between: "Foo\n\nBar\n\nBaz\n",
+				indented_newlines_between: "    Foo\n\n    Bar\n\n    Baz\n",
+				marker_at_suffix: "    NOT EOT\n",
+			},
+			flush: {
+				basic: "Foo\nBar\nBaz\n",
+				indented: "Foo\nBar\nBaz\n",
+				indented_more: "Foo\n  Bar\nBaz\n",
+				indented_less: "  Foo\nBar\n  Baz\n",
+				interp: "Foo\nBar\nBaz\n",
+				interp_indented_more: "Foo\n  Bar\nBaz\n",
+				interp_indented_less: "  Foo\n  Bar\n  Baz\n",
+				tabs: "Foo\n Bar\n Baz\n",
+				unicode_spaces: `\u2003Foo (there's two "em spaces" before Foo there)\nBar\nBaz\n`,
+				newlines_between: "Foo\n\nBar\n\nBaz\n",
+				indented_newlines_between: "Foo\n\nBar\n\nBaz\n",
+			},
+		});
+	});
+
+	it("operators (hcl specsuite/tests/expressions/operators)", () => {
+		assert.deepEqual(
+			[
+				ev('"a" == "a"'),
+				ev('"1" == 1'),
+				ev('"true" != true'),
+				ev("1 <= 1"),
+				ev("2 + 3.5"),
+				ev("3.5 - 2"),
+				ev("2 - 3.5"),
+				ev("2 * 4.5"),
+			],
+			[true, false, true, true, 5.5, 1.5, -1.5, 9],
+		);
+		assert.deepEqual(
+			[ev("1 / 10"), ev("11 % 5"), ev("false || true"), ev("!false"), ev('false ? "a" : "b"')],
+			[0.1, 1, true, true, "b"],
+		);
+	});
+
+	it("string literals are NFC-normalized", () => {
+		assert.equal(ev('"an\u0303o"'), "a\u00f1o");
 	});
 });
 

@@ -71,7 +71,7 @@ function scan(h: TemplateHost, mode: "quoted" | "heredoc" | "bare", marker: stri
 
 	const flushText = () => {
 		if (text === "" && textStart === h.pos) return;
-		let t = text;
+		let t = text.normalize("NFC");
 		if (ltrimNext) t = t.replace(/^\s+/u, "");
 		ltrimNext = false;
 		tokens.push({ k: "text", text: t, start: textStart, end: h.pos, lineStart: lineStartOfText });
@@ -99,7 +99,7 @@ function scan(h: TemplateHost, mode: "quoted" | "heredoc" | "bare", marker: stri
 				flushText();
 				return tokens;
 			}
-			h.fail(mode === "quoted" ? "Unterminated template string" : "Unterminated template string", h.pos);
+			h.fail("Unterminated template string; No closing marker was found for the string.", h.pos);
 		}
 		const c = src[h.pos];
 		if (mode === "quoted" && c === '"') {

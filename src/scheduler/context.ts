@@ -250,7 +250,7 @@ export class EvalContext {
 	readonly clock: (() => number) | undefined;
 	metrics: MetricState = newMetric();
 	readonly jobCounts: JobCounts;
-	/** Plan effects per (node, allocation): keyed `nodeID + "/" + allocID`; per node for replays. */
+	/** Plan effects per allocation ID (and per node, for replays into late-loaded nodes). */
 	private readonly entries = new Map<string, Entry>();
 	private readonly entriesByNode = new Map<string, Entry[]>();
 	private readonly nodeStates = new Map<string, NodeState>();
@@ -320,14 +320,14 @@ export class EvalContext {
 	}
 
 	private entry(nodeID: string, id: string, known: Allocation): Entry {
-		const key = `${nodeID}/${id}`;
-		let e = this.entries.get(key);
+		let e = this.entries.get(id);
+		if (e && e.nodeID !== nodeID) throw new Error(`allocation ${id} planned on two nodes`);
 		if (!e) {
 			// Only allocations that were committed before (CreateIndex > 0) can be in the snapshot.
 			let st = known.CreateIndex > 0 ? this.state.alloc(id) : undefined;
 			if (st && st.NodeID !== nodeID) st = undefined;
 			e = { nodeID, state: st, stops: 0, planned: undefined };
-			this.entries.set(key, e);
+			this.entries.set(id, e);
 			const list = this.entriesByNode.get(nodeID);
 			if (list) list.push(e);
 			else this.entriesByNode.set(nodeID, [e]);
@@ -407,6 +407,6 @@ export class EvalContext {
 
 	/** Whether the plan stops this allocation (by ID). */
 	isStopping(alloc: Allocation): boolean {
-		return (this.entries.get(`${alloc.NodeID}/${alloc.ID}`)?.stops ?? 0) > 0;
+		return (this.entries.get(alloc.ID)?.stops ?? 0) > 0;
 	}
 }

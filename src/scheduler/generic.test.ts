@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Evaluation, Job, Node } from "../api/types/index.ts";
 import { schedulers } from "./index.ts";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockTask } from "./mock.ts";
+import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
 const NOW = 1_704_067_200_000_000_000;
@@ -483,7 +483,7 @@ test("AllAtOnce: a plan that does not fully fit commits nothing", async () => {
 test("ports: static ports avoid collisions, dynamic ports come from the node's range", async () => {
 	const h = new Harness();
 	const nodes = mockNodes(3, () => ({
-		NodeResources: { ...mockNode().NodeResources!, MinDynamicPort: 25000, MaxDynamicPort: 25010 },
+		NodeResources: mockResources({ MinDynamicPort: 25000, MaxDynamicPort: 25010 }),
 	})).map((n) => h.upsertNode(n));
 	const net = {
 		Mode: "host",
@@ -568,7 +568,9 @@ test("datacenter globs and node pools select the candidate nodes", async () => {
 	mockNodes(6, (i) => ({
 		Datacenter: ["us-east-1", "us-west-1", "eu-1"][i % 3],
 		NodePool: i < 4 ? "default" : "gpu",
-	})).forEach((n) => h.upsertNode(n));
+	})).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const job = h.upsertJob(mockJob({ Datacenters: ["us-*"], TaskGroups: [mockGroup({ Count: 6 })] }));
 	await run(h, job);
 	const nodes = new Set(placed(h).map((a) => h.snapshot().node(a.NodeID)?.Datacenter));
@@ -578,7 +580,9 @@ test("datacenter globs and node pools select the candidate nodes", async () => {
 	assert.deepEqual(m?.NodesAvailable, { "us-east-1": 2, "us-west-1": 1 });
 
 	const h2 = new Harness();
-	mockNodes(6, (i) => ({ NodePool: i < 4 ? "default" : "gpu" })).forEach((n) => h2.upsertNode(n));
+	mockNodes(6, (i) => ({ NodePool: i < 4 ? "default" : "gpu" })).forEach((n) => {
+		h2.upsertNode(n);
+	});
 	const all = h2.upsertJob(mockJob({ NodePool: "all", TaskGroups: [mockGroup({ Count: 6 })] }));
 	await run(h2, all);
 	assert.equal(placed(h2)[0].Metrics?.NodesInPool, 6);

@@ -61,6 +61,25 @@ export function mockNode(over: Partial<Node> = {}, id = "00000000-0000-0000-0000
 	return { ...n, ...over };
 }
 
+/** The mock node's NodeResources with overrides. */
+export function mockResources(
+	over: Partial<NonNullable<Node["NodeResources"]>> = {},
+): NonNullable<Node["NodeResources"]> {
+	return { ...(mockNode().NodeResources as NonNullable<Node["NodeResources"]>), ...over };
+}
+
+/** The mock node's NodeReservedResources with overrides. */
+export function mockReserved(
+	over: Partial<NonNullable<Node["ReservedResources"]>> = {},
+): NonNullable<Node["ReservedResources"]> {
+	return { ...(mockNode().ReservedResources as NonNullable<Node["ReservedResources"]>), ...over };
+}
+
+/** The mock node's drivers with overrides. */
+export function mockDrivers(over: NonNullable<Node["Drivers"]> = {}): NonNullable<Node["Drivers"]> {
+	return { ...(mockNode().Drivers as NonNullable<Node["Drivers"]>), ...over };
+}
+
 export function mockTask(over: Partial<Task> = {}): Task {
 	const t: Task = {
 		Name: "web",

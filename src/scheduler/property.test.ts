@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { Allocation, Constraint, Job, NetworkResource, Node, Plan } from "../api/types/index.ts";
 import { meetsConstraint } from "./constraints.ts";
 import { schedulers } from "./index.ts";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockTask } from "./mock.ts";
+import { mockAlloc, mockDrivers, mockGroup, mockJob, mockNode, mockReserved, mockResources, mockTask } from "./mock.ts";
 import { parsePortRanges } from "./resources.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 import { isInAnyDC, terminal } from "./util.ts";
@@ -105,16 +105,15 @@ function buildCluster(h: Harness, specs: NodeSpec[]): Node[] {
 						"cpu.numcores": String(s.cores),
 					},
 					Meta: { rack: `r${s.rack}` },
-					Drivers: { ...base.Drivers, docker: { ...base.Drivers!.docker, Healthy: s.dockerHealthy } },
-					NodeResources: {
-						...base.NodeResources!,
+					Drivers: mockDrivers({ docker: { ...mockDrivers().docker, Healthy: s.dockerHealthy } }),
+					NodeResources: mockResources({
 						Cpu: { CpuShares: s.cpu, TotalCpuCores: s.cores, ReservableCpuCores: null },
 						Memory: { MemoryMB: s.mem },
 						Disk: { DiskMB: s.disk },
 						MinDynamicPort: 20000,
 						MaxDynamicPort: 20000 + s.dynSpan,
-					},
-					ReservedResources: { ...base.ReservedResources!, Networks: { ReservedHostPorts: s.reserved } },
+					}),
+					ReservedResources: mockReserved({ Networks: { ReservedHostPorts: s.reserved } }),
 				},
 				`00000000-0000-4000-a000-${String(i).padStart(12, "0")}`,
 			),
@@ -210,13 +209,13 @@ function checkNode(node: Node, allocs: Allocation[], dynPorts: Set<string>): voi
 			assert.ok(!reserved.has(p.Value) || a.ID.startsWith("other"), `port ${p.Value} is reserved on ${node.ID}`);
 			ports.add(k);
 			if (dynPorts.has(`${a.ID}/${p.Label}`)) {
-				const nr = node.NodeResources!;
+				const nr = mockResources(node.NodeResources ?? {});
 				assert.ok(p.Value >= nr.MinDynamicPort && p.Value <= nr.MaxDynamicPort, `dynamic port ${p.Value} out of range`);
 			}
 		}
 	}
-	const nr = node.NodeResources!;
-	const rr = node.ReservedResources!;
+	const nr = mockResources(node.NodeResources ?? {});
+	const rr = mockReserved(node.ReservedResources ?? {});
 	assert.ok(cpu <= nr.Cpu.CpuShares - rr.Cpu.CpuShares, `cpu overcommitted on ${node.ID}: ${cpu}`);
 	assert.ok(mem <= nr.Memory.MemoryMB - rr.Memory.MemoryMB, `memory overcommitted on ${node.ID}: ${mem}`);
 	assert.ok(disk <= nr.Disk.DiskMB - rr.Disk.DiskMB, `disk overcommitted on ${node.ID}: ${disk}`);
@@ -229,9 +228,12 @@ function checkPlan(plan: Plan, nodes: Node[], before: Allocation[], job: Job): v
 	const dyn = new Set<string>();
 	for (const a of placements)
 		for (const p of job.TaskGroups[0].Networks?.[0]?.DynamicPorts ?? []) dyn.add(`${a.ID}/${p.Label}`);
-	for (const [nodeID, list] of Object.entries(plan.NodeAllocation)) {
+	for (const [nodeID, all] of Object.entries(plan.NodeAllocation)) {
 		const node = byNode.get(nodeID);
 		assert.ok(node, "placed on a known node");
+		// New placements (not updates of existing allocations) must satisfy feasibility.
+		const list = all.filter((a) => !before.some((b) => b.ID === a.ID));
+		if (list.length === 0) continue;
 		// Feasibility: ready, eligible, not draining, datacenter, drivers, constraints.
 		assert.equal(node.Status, "ready");
 		assert.equal(node.SchedulingEligibility, "eligible");
@@ -246,9 +248,9 @@ function checkPlan(plan: Plan, nodes: Node[], before: Allocation[], job: Job): v
 			else assert.ok(meetsConstraint(c, node), `${c.LTarget} ${c.Operand} ${c.RTarget} on ${nodeID}`);
 		}
 		// Proposed allocations: the node's allocations minus the plan's stops, with updates replacing.
-		const gone = new Set([...(plan.NodeUpdate[nodeID] ?? []), ...list].map((a) => a.ID));
+		const gone = new Set([...(plan.NodeUpdate[nodeID] ?? []), ...all].map((a) => a.ID));
 		const existing = before.filter((a) => a.NodeID === nodeID && !gone.has(a.ID));
-		checkNode(node, [...existing, ...list], dyn);
+		checkNode(node, [...existing, ...all], dyn);
 	}
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Job, Node } from "../api/types/index.ts";
 import { schedulers } from "./index.ts";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockTask } from "./mock.ts";
+import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
 async function place(h: Harness, job: Job, seed = 1): Promise<Allocation[]> {
@@ -219,7 +219,7 @@ test("nodes with no positive score are skipped while better ones exist", async (
 test("dynamic ports avoid ports already used on the node", async () => {
 	const h = new Harness();
 	const nodes = mockNodes(1, () => ({
-		NodeResources: { ...mockNode().NodeResources!, MinDynamicPort: 30000, MaxDynamicPort: 30004 },
+		NodeResources: mockResources({ MinDynamicPort: 30000, MaxDynamicPort: 30004 }),
 	})).map((n) => h.upsertNode(n));
 	const job = h.upsertJob(
 		mockJob({
@@ -247,7 +247,7 @@ test("dynamic ports avoid ports already used on the node", async () => {
 
 test("reserved cores are pinned and never shared", async () => {
 	const h = new Harness();
-	mockNodes(1).forEach((n) => h.upsertNode(n));
+	for (const n of mockNodes(1)) h.upsertNode(n);
 	const job = h.upsertJob(
 		mockJob({
 			TaskGroups: [

@@ -346,7 +346,12 @@ export class Reconciler {
 				const updated = { ...m, FollowupEvalID: ev.ID };
 				migrate[migrate.indexOf(m)] = updated;
 			} else {
-				this.r.attributeUpdates.push({ ...l.alloc, FollowupEvalID: ev.ID });
+				// The plan applier rejects updates on down or missing nodes (isValidForDownNode), so those
+				// allocations are left unannotated: the follow-up eval finds them due by time anyway.
+				const t = this.in.tainted;
+				if (!t.has(l.alloc.NodeID) || t.get(l.alloc.NodeID)?.Status === "ready") {
+					this.r.attributeUpdates.push({ ...l.alloc, FollowupEvalID: ev.ID });
+				}
 			}
 		}
 		d.RescheduleLater = later.length;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AllocatedTaskResources, Allocation } from "../api/types/index.ts";
-import { mockAlloc, mockJob, mockNode } from "./mock.ts";
+import { mockAlloc, mockDrivers, mockJob, mockNode, mockReserved } from "./mock.ts";
 import { allocsFit, allocUsage, computeNodeClass, NodeUsage, nodeInfo, parsePortRanges } from "./resources.ts";
 
 const node = mockNode(); // 4000 MHz (100 reserved), 8192 MB (256 reserved), 100 GB disk (4 GB reserved), port 22 reserved
@@ -37,6 +37,7 @@ function alloc(
 
 test("allocUsage folds task lifecycles like AllocatedResources.Comparable", () => {
 	const a = mockAlloc(job, node, {
+		CreateIndex: 5,
 		AllocatedResources: {
 			Tasks: { main: task(500, 256), init: task(1000, 100), side: task(100, 64), post: task(50, 512) },
 			TaskLifecycles: {
@@ -53,7 +54,7 @@ test("allocUsage folds task lifecycles like AllocatedResources.Comparable", () =
 	assert.equal(u.cpu, 1100);
 	assert.equal(u.mem, 512);
 	assert.equal(u.disk, 300);
-	assert.equal(allocUsage(a), u, "cached per allocation object");
+	assert.equal(allocUsage(a), u, "cached per committed allocation object");
 });
 
 test("allocsFit checks cpu, memory, disk against capacity minus reserved", () => {
@@ -117,7 +118,7 @@ test("allocsFit detects port collisions with other allocations and the node's re
 
 test("allocsFit: unparsable reserved ports make the node unusable; reserved cores", () => {
 	const bad = mockNode({
-		ReservedResources: { ...node.ReservedResources!, Networks: { ReservedHostPorts: "22,abc" } },
+		ReservedResources: mockReserved({ Networks: { ReservedHostPorts: "22,abc" } }),
 	});
 	assert.match(
 		allocsFit(bad, [alloc({ t: task(1, 1) })]).dimension ?? "",
@@ -175,7 +176,7 @@ test("node info and computed class: unique.* keys do not change the class", () =
 	assert.equal(info.hostIP, "192.168.0.100");
 	assert.equal(nodeInfo(a), info, "cached");
 	assert.equal(nodeInfo(mockNode({ ComputedClass: "v1:42" }, "n-4")).computedClass, "v1:42", "the server's class wins");
-	const sick = mockNode({ Drivers: { ...a.Drivers, docker: { ...a.Drivers!.docker, Healthy: false } } }, "n-5");
+	const sick = mockNode({ Drivers: mockDrivers({ docker: { ...mockDrivers().docker, Healthy: false } }) }, "n-5");
 	assert.equal(nodeInfo(sick).computedClass, info.computedClass);
 	assert.notEqual(nodeInfo(sick).classId, info.classId, "driver health splits the feasibility cache");
 });

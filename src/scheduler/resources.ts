@@ -35,15 +35,15 @@ function netPorts(n: NetworkResource, out: PortUse[]): void {
 	for (const p of n.DynamicPorts ?? []) out.push({ ip, port: p.Value ?? 0, strict: true });
 }
 
-/** AllocatedResources.Comparable(): lifecycle-aware cpu/memory, shared disk, the ports it holds. */
+/**
+ * AllocatedResources.Comparable(): lifecycle-aware cpu/memory, shared disk, the ports it holds.
+ * Cached for committed allocations (state rows are immutable); plan-local ones are recomputed.
+ */
 export function allocUsage(a: Allocation): AllocUsage {
 	let u = usageCache.get(a);
 	if (u) return u;
 	const ar = a.AllocatedResources;
-	if (!ar) {
-		usageCache.set(a, EMPTY_USAGE);
-		return EMPTY_USAGE;
-	}
+	if (!ar) return EMPTY_USAGE;
 	let preCpu = 0;
 	let preMem = 0;
 	let mainCpu = 0;
@@ -102,7 +102,7 @@ export function allocUsage(a: Allocation): AllocUsage {
 		ports,
 		invalidPort,
 	};
-	usageCache.set(a, u);
+	if (a.CreateIndex > 0) usageCache.set(a, u);
 	return u;
 }
 

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import type { Allocation, Evaluation, Job, Plan } from "../api/types/index.ts";
 import type { Planner } from "./index.ts";
 import { schedulers } from "./index.ts";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockTask } from "./mock.ts";
+import { mockAlloc, mockGroup, mockJob, mockNode, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
 const arg = (name: string, def: number): number => {
@@ -28,11 +28,10 @@ for (let i = 0; i < NODES; i++) {
 				{
 					Datacenter: `dc${i % 3}`,
 					Meta: { rack: `r${i % 50}` },
-					NodeResources: {
-						...mockNode().NodeResources!,
+					NodeResources: mockResources({
 						Cpu: { CpuShares: 64000, TotalCpuCores: 32, ReservableCpuCores: null },
 						Memory: { MemoryMB: 256 * 1024 },
-					},
+					}),
 				},
 				id,
 			),

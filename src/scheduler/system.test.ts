@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Evaluation, Job } from "../api/types/index.ts";
 import { schedulers } from "./index.ts";
-import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockTask } from "./mock.ts";
+import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
 function sysJob(over: Partial<Job> = {}): Job {
@@ -49,7 +49,9 @@ test("system job: one allocation per ready node in the job's datacenters and poo
 
 test("system job: constraint-filtered everywhere reports the filter metrics", async () => {
 	const h = new Harness();
-	mockNodes(3).forEach((n) => h.upsertNode(n));
+	mockNodes(3).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const job = h.upsertJob(
 		sysJob({ Constraints: [{ LTarget: "${attr.kernel.name}", RTarget: "windows", Operand: "=" }] }),
 	);
@@ -64,7 +66,7 @@ test("system job: constraint-filtered everywhere reports the filter metrics", as
 test("system job: exhausted node gets a blocked eval for that node", async () => {
 	const h = new Harness();
 	const nodes = mockNodes(2, (i) =>
-		i === 1 ? { NodeResources: { ...mockNode().NodeResources!, Memory: { MemoryMB: 300 } } } : {},
+		i === 1 ? { NodeResources: mockResources({ Memory: { MemoryMB: 300 } }) } : {},
 	).map((n) => h.upsertNode(n));
 	const job = h.upsertJob(sysJob());
 	const ev = await run(h, job);
@@ -101,7 +103,9 @@ test("system job: allocations on nodes that left stop; down nodes' allocations a
 
 test("system job: destructive update replaces per node, in-place update keeps the alloc", async () => {
 	const h = new Harness();
-	mockNodes(3).forEach((n) => h.upsertNode(n));
+	mockNodes(3).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const job = h.upsertJob(sysJob());
 	await run(h, job);
 	const ids = new Set(h.allocs().map((a) => a.ID));
@@ -120,7 +124,9 @@ test("system job: destructive update replaces per node, in-place update keeps th
 
 test("system job stopped: every allocation stops", async () => {
 	const h = new Harness();
-	mockNodes(3).forEach((n) => h.upsertNode(n));
+	mockNodes(3).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const job = h.upsertJob(sysJob());
 	await run(h, job);
 	const stop = h.upsertJob({ ...job, Stop: true });
@@ -157,7 +163,9 @@ test("sysbatch: completed allocations are not run again; failed ones are not rep
 
 test("sysbatch handles periodic-job; system does not", async () => {
 	const h = new Harness();
-	mockNodes(1).forEach((n) => h.upsertNode(n));
+	mockNodes(1).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const sb = h.upsertJob(sysJob({ ID: "sb", Type: "sysbatch" }));
 	assert.equal((await run(h, sb, { TriggeredBy: "periodic-job" })).Status, "complete");
 	const s = h.upsertJob(sysJob());
@@ -168,7 +176,9 @@ test("sysbatch handles periodic-job; system does not", async () => {
 
 test("system job with two groups and count 2 runs every name on every node", async () => {
 	const h = new Harness();
-	mockNodes(2).forEach((n) => h.upsertNode(n));
+	mockNodes(2).forEach((n) => {
+		h.upsertNode(n);
+	});
 	const job = h.upsertJob(
 		sysJob({
 			TaskGroups: [

@@ -48,11 +48,9 @@ function* prefix<V>(t: BTree<string, V>, p: string): Generator<V> {
 class Snapshot implements SchedulerState {
 	readonly index: number;
 	private readonly t: Tables;
-	private readonly fast: boolean;
 	constructor(t: Tables, fast: boolean) {
 		this.t = t;
 		this.index = t.index;
-		this.fast = fast;
 		if (fast) this.nodeUsage = (id: string) => this.t.usage.get(id) ?? new NodeUsage();
 	}
 	nodeUsage?: (nodeID: string) => NodeUsage | undefined;
@@ -209,17 +207,24 @@ export class Harness implements Planner {
 		this.t.usage.set(nodeID, u);
 	}
 
+	/** The plan applier's evaluateNodePlan. */
 	private evaluateNode(plan: Plan, nodeID: string): boolean {
 		if (this.rejectOnce.delete(nodeID)) return false;
 		const placing = plan.NodeAllocation[nodeID] ?? [];
 		if (placing.length === 0) return true;
 		const node = this.t.nodes.get(nodeID);
-		if (!node || node.Status !== "ready" || node.SchedulingEligibility === "ineligible") return false;
-		const removed = new Set((plan.NodeUpdate[nodeID] ?? []).map((a) => a.ID));
-		const proposed = new Map<string, Allocation>();
-		for (const a of prefix(this.t.byNode, nodeID)) if (!terminal(a) && !removed.has(a.ID)) proposed.set(a.ID, a);
-		for (const a of placing) proposed.set(a.ID, a);
-		return allocsFit(node, [...proposed.values()]).fit;
+		if (!node) return false;
+		if (node.Status === "disconnected") return placing.every((a) => a.ClientStatus === "unknown");
+		if (node.Status === "down") return placing.every((a) => a.ClientStatus === "lost");
+		if (node.Status !== "ready") return false;
+		const existing = [...prefix(this.t.byNode, nodeID)].filter((a) => !terminal(a));
+		const ids = new Set(existing.map((a) => a.ID));
+		// Only in-place updates / stops: fine even on an ineligible node.
+		if (placing.every((a) => ids.has(a.ID))) return true;
+		if (node.SchedulingEligibility === "ineligible") return false;
+		const removed = new Set([...(plan.NodeUpdate[nodeID] ?? []), ...placing].map((a) => a.ID));
+		const proposed = existing.filter((a) => !removed.has(a.ID));
+		return allocsFit(node, [...proposed, ...placing]).fit;
 	}
 
 	async submitPlan(plan: Plan): Promise<SubmitResult> {
@@ -255,12 +260,14 @@ export class Harness implements Planner {
 					if (stop.FollowupEvalID) upd.FollowupEvalID = stop.FollowupEvalID;
 					if (stop.RescheduleTracker) upd.RescheduleTracker = stop.RescheduleTracker;
 					upd.AllocModifyIndex = idx;
-					(result.NodeUpdate[n] ??= []).push(this.upsertAlloc(upd, idx));
+					result.NodeUpdate[n] ??= [];
+					result.NodeUpdate[n].push(this.upsertAlloc(upd, idx));
 				}
 				for (const a of plan.NodeAllocation[n] ?? []) {
 					const job = a.Job ?? plan.Job ?? undefined;
 					const stored = this.upsertAlloc({ ...a, Job: job, AllocModifyIndex: idx }, idx);
-					(result.NodeAllocation[n] ??= []).push(stored);
+					result.NodeAllocation[n] ??= [];
+					result.NodeAllocation[n].push(stored);
 				}
 			}
 			result.AllocIndex = idx;

@@ -6,7 +6,14 @@ import {
 	parseSemverConstraint,
 	parseVersion,
 	parseVersionConstraint,
+	type Version,
 } from "./version.ts";
+
+function pv(s: string): Version {
+	const v = parseVersion(s);
+	assert.ok(v, s);
+	return v;
+}
 
 test("parseVersion pads to three segments and splits pre-release / metadata", () => {
 	const v = parseVersion("v1.2-beta.1+build.5");
@@ -21,7 +28,7 @@ test("parseVersion pads to three segments and splits pre-release / metadata", ()
 });
 
 test("compareVersions: segments, then pre-releases (release > pre-release), metadata ignored", () => {
-	const cmp = (a: string, b: string) => compareVersions(parseVersion(a)!, parseVersion(b)!);
+	const cmp = (a: string, b: string) => compareVersions(pv(a), pv(b));
 	assert.equal(cmp("1.2.3", "1.2.3"), 0);
 	assert.equal(cmp("1.2", "1.2.0"), 0);
 	assert.equal(cmp("1.2.3", "1.2.4"), -1);
@@ -76,14 +83,14 @@ test("version constraints (go-version's own cases)", () => {
 	for (const [c, v, want] of cases) {
 		const con = parseVersionConstraint(c);
 		assert.ok(con, c);
-		assert.equal(con(parseVersion(v)!), want, `${v} ${c}`);
+		assert.equal(con(pv(v)), want, `${v} ${c}`);
 	}
 	assert.equal(parseVersionConstraint(">= 1.x"), undefined);
 	assert.equal(parseVersionConstraint(">= 1.2, bogus"), undefined);
 });
 
 test("semver constraints: plain SemVer ordering, no ~>", () => {
-	const ok = (c: string, v: string) => parseSemverConstraint(c)?.(parseVersion(v)!);
+	const ok = (c: string, v: string) => parseSemverConstraint(c)?.(pv(v));
 	assert.equal(ok(">= 2.0.0", "2.1.0-beta"), true, "pre-release of a later version satisfies >=");
 	assert.equal(ok("< 2.1.0", "2.1.0-beta"), true);
 	assert.equal(ok(">= 1.0.0, < 2.0.0", "1.9.9"), true);

@@ -110,7 +110,7 @@ export function writeConfig(dir: string, name: string, config: unknown): string 
 	return p;
 }
 
-/** Starts a dev agent on fresh ports. */
+/** Starts a dev agent on fresh ports (extra args, e.g. -dev-sim-nodes=5). */
 export async function startDevAgent(extra: string[] = []): Promise<StartedAgent> {
 	const ports = await freePorts();
 	const dir = tempDir();

@@ -1,6 +1,8 @@
 # Copyright (c) HashiCorp, Inc.
 # SPDX-License-Identifier: MPL-2.0
 
+# nomad-ts: adapted from jobspec/test-fixtures/basic.hcl without consul_token and vault_token,
+# which jobspec2 rejects as unsupported arguments.
 job "binstore-storagelocker" {
   region       = "fooregion"
   namespace    = "foonamespace"

@@ -4,6 +4,7 @@ import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import type { AgentHandle } from "./context.ts";
 import { evalAllocRoutes } from "./evalAllocRoutes.ts";
+import { jobParseRoutes } from "./jobParseRoutes.ts";
 import { jobRoutes } from "./jobRoutes.ts";
 import { keyringRoutes } from "./keyringRoutes.ts";
 import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
@@ -21,6 +22,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
+		...jobParseRoutes(agent),
 		...evalAllocRoutes(agent),
 		...miscRoutes(),
 	];

@@ -1,0 +1,168 @@
+// Jobs end to end over HTTP against a dev agent with simulated nodes: HCL parse → register →
+// evaluation → allocations; reads, blocking, versions, scale, stop and purge.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type StartedAgent, startDevAgent } from "./helpers/agentProcess.ts";
+
+let agent: StartedAgent;
+before(async () => {
+	agent = await startDevAgent(["-dev-sim-nodes=6"]);
+});
+after(async () => {
+	await agent?.stop();
+});
+
+async function call(
+	method: string,
+	path: string,
+	body?: unknown,
+): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+	const r = await fetch(`${agent.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+	const text = await r.text();
+	let json: unknown;
+	try {
+		json = text ? JSON.parse(text) : undefined;
+	} catch {
+		json = undefined;
+	}
+	return { status: r.status, headers: r.headers, json, text };
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+	const t0 = Date.now();
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() - t0 > ms) throw new Error("timed out");
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
+const HCL = `
+variable "count" {
+  type    = number
+  default = 2
+}
+job "web" {
+  datacenters = ["*"]
+  constraint {
+    attribute = "\${attr.sim.group}"
+    operator  = "!="
+    value     = "3"
+  }
+  group "app" {
+    count = var.count
+    network {
+      port "http" {}
+    }
+    task "server" {
+      driver = "mock"
+      config { run_for = "1h" }
+      env { ADDR = "\${NOMAD_ADDR_http}" }
+      resources {
+        cpu    = 200
+        memory = 128
+      }
+    }
+  }
+}
+`;
+
+test("HCL through /v1/jobs/parse, registered, evaluated, placed and running", async () => {
+	const parsed = await call("POST", "/v1/jobs/parse", { JobHCL: HCL, Variables: "count = 3" });
+	assert.equal(parsed.status, 200, parsed.text);
+	assert.equal(parsed.json.ID, "web");
+	assert.equal(parsed.json.TaskGroups[0].Count, 3);
+	assert.equal(parsed.json.TaskGroups[0].Tasks[0].Env.ADDR, "${NOMAD_ADDR_http}");
+
+	const reg = await call("PUT", "/v1/jobs", { Job: parsed.json });
+	assert.equal(reg.status, 200, reg.text);
+	assert.ok(reg.json.EvalID);
+	assert.equal(reg.headers.get("x-nomad-index"), String(reg.json.Index));
+
+	const ev = await waitFor(async () => {
+		const r = await call("GET", `/v1/evaluation/${reg.json.EvalID}`);
+		return r.json?.Status === "complete" ? r.json : undefined;
+	});
+	assert.equal(ev.TriggeredBy, "job-register");
+	assert.equal(ev.JobID, "web");
+
+	const allocs = await waitFor(async () => {
+		const r = await call("GET", "/v1/job/web/allocations");
+		return r.json?.filter((a: any) => a.ClientStatus === "running").length === 3 ? r.json : undefined;
+	});
+	assert.deepEqual(allocs.map((a: any) => a.Name).sort(), ["web.app[0]", "web.app[1]", "web.app[2]"]);
+	const full = await call("GET", `/v1/allocation/${allocs[0].ID}`);
+	assert.equal(full.status, 200);
+	assert.equal(full.json.Job.ID, "web");
+	assert.equal(full.json.SignedIdentities, undefined);
+	const ports = full.json.AllocatedResources.Shared.Ports;
+	assert.equal(ports[0].Label, "http");
+	assert.ok(ports[0].Value >= 20000 && ports[0].Value <= 32000);
+	const node = await call("GET", `/v1/allocations?filter=${encodeURIComponent(`ID == "${allocs[0].ID}"`)}`);
+	assert.equal(node.json.length, 1);
+
+	const job = await call("GET", "/v1/job/web");
+	assert.equal(job.json.Status, "running");
+	assert.equal(job.json.Version, 0);
+	const summary = await call("GET", "/v1/job/web/summary");
+	assert.equal(summary.json.Summary.app.Running, 3);
+	const list = await call("GET", "/v1/jobs?meta=true");
+	assert.equal(list.json[0].ID, "web");
+	assert.equal(list.json[0].JobSummary.Summary.app.Running, 3);
+});
+
+test("invalid jobs and bad HCL are 400s that change nothing", async () => {
+	const before = await call("GET", "/v1/jobs");
+	const bad = await call("POST", "/v1/jobs/parse", { JobHCL: 'job "x" {\n  group "g" {\n    nonsense = 1\n  }\n}\n' });
+	assert.equal(bad.status, 400);
+	assert.match(bad.text, /^Failed to parse job: input\.hcl:3,5-13: Unsupported argument/);
+	const invalid = await call("PUT", "/v1/jobs", {
+		Job: { ID: "broken", TaskGroups: [{ Name: "g", Tasks: [{ Name: "t" }] }] },
+	});
+	assert.equal(invalid.status, 400);
+	assert.match(invalid.text, /Missing task driver/);
+	const validate = await call("PUT", "/v1/validate/job", {
+		Job: { ID: "broken", TaskGroups: [{ Name: "g", Tasks: [{ Name: "t" }] }] },
+	});
+	assert.equal(validate.status, 200);
+	assert.ok(validate.json.ValidationErrors.length > 0);
+	const after = await call("GET", "/v1/jobs");
+	assert.equal(after.headers.get("x-nomad-index"), before.headers.get("x-nomad-index"));
+});
+
+test("blocking query on a job wakes on update; versions, scale, stop, purge", async () => {
+	const job = await call("GET", "/v1/job/web");
+	const index = Number(job.headers.get("x-nomad-index"));
+	const blocked = call("GET", `/v1/job/web?index=${index}&wait=20s`);
+	await new Promise((r) => setTimeout(r, 100));
+	const scaled = await call("POST", "/v1/job/web/scale", { Count: 1, Target: { Group: "app" } });
+	assert.equal(scaled.status, 200, scaled.text);
+	const woke = await blocked;
+	assert.ok(Number(woke.headers.get("x-nomad-index")) > index);
+	assert.equal(woke.json.TaskGroups[0].Count, 1);
+	await waitFor(
+		async () =>
+			(await call("GET", "/v1/job/web/allocations")).json.filter((a: any) => a.DesiredStatus === "run").length === 1,
+	);
+
+	const versions = await call("GET", "/v1/job/web/versions?diffs=true");
+	assert.deepEqual(
+		versions.json.Versions.map((v: any) => v.Version),
+		[1, 0],
+	);
+	assert.equal(versions.json.Diffs[0].Type, "Edited");
+
+	const stop = await call("DELETE", "/v1/job/web");
+	assert.equal(stop.status, 200);
+	assert.ok(stop.json.EvalID);
+	await waitFor(async () =>
+		(await call("GET", "/v1/job/web/allocations")).json.every((a: any) => a.DesiredStatus === "stop"),
+	);
+	assert.equal((await call("GET", "/v1/job/web")).json.Stop, true);
+	const purge = await call("DELETE", "/v1/job/web?purge=true");
+	assert.equal(purge.status, 200);
+	const gone = await call("GET", "/v1/job/web");
+	assert.equal(gone.status, 404);
+	assert.equal(gone.text, "job not found");
+});
