@@ -71,7 +71,7 @@ describe("routing and errors", () => {
 		assert.equal(r.body.toString(), "No path to region");
 	});
 	test("unbuilt Nomad routes say so with 501", async () => {
-		const r = await raw("GET", "/v1/jobs");
+		const r = await raw("GET", "/v1/deployments");
 		assert.equal(r.status, 501);
 		assert.match(r.body.toString(), /not implemented in nomad-ts yet/);
 		const ent = await raw("GET", "/v1/quotas");

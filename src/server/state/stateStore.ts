@@ -290,16 +290,18 @@ export class StateStore extends StateView {
 	dump(): StateDump {
 		const tables: StateDump["tables"] = {};
 		const shared: Row[] = [];
-		const refOf = new Map<Row, number>();
+		// Keyed by job identity and version: equal versions are equal objects, wherever they came from.
+		const refOf = new Map<string, number>();
 		for (const [n, t] of this.tables) {
 			const rows: Row[] = [];
 			for (const row of t.rows.values()) {
 				const job = n === "allocs" ? (row.Job as Row | null | undefined) : undefined;
 				if (job && typeof job === "object") {
-					let ref = refOf.get(job);
+					const key = `${job.Namespace as string}\u0000${job.ID as string}\u0000${job.Version as number}\u0000${job.JobModifyIndex as number}`;
+					let ref = refOf.get(key);
 					if (ref === undefined) {
 						ref = shared.push(job) - 1;
-						refOf.set(job, ref);
+						refOf.set(key, ref);
 					}
 					rows.push({ ...row, Job: { $ref: ref } });
 				} else rows.push(row);
