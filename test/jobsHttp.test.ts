@@ -131,6 +131,27 @@ test("invalid jobs and bad HCL are 400s that change nothing", async () => {
 	assert.equal(after.headers.get("x-nomad-index"), before.headers.get("x-nomad-index"));
 });
 
+test("plan: annotations, failed placements and diff, with no state change", async () => {
+	const before = await call("GET", "/v1/jobs");
+	const job = {
+		ID: "planned",
+		Datacenters: ["*"],
+		TaskGroups: [
+			{ Name: "fits", Count: 2, Tasks: [{ Name: "t", Driver: "mock", Resources: { CPU: 100, MemoryMB: 64 } }] },
+			{ Name: "huge", Count: 1, Tasks: [{ Name: "t", Driver: "mock", Resources: { CPU: 1000000, MemoryMB: 64 } }] },
+		],
+	};
+	const plan = await call("PUT", "/v1/job/planned/plan", { Job: job, Diff: true });
+	assert.equal(plan.status, 200, plan.text);
+	assert.equal(plan.json.Annotations.DesiredTGUpdates.fits.Place, 2);
+	assert.ok(plan.json.FailedTGAllocs.huge, JSON.stringify(plan.json.FailedTGAllocs));
+	assert.ok(plan.json.FailedTGAllocs.huge.NodesExhausted > 0 || plan.json.FailedTGAllocs.huge.DimensionExhausted);
+	assert.equal(plan.json.Diff.Type, "Added");
+	const after = await call("GET", "/v1/jobs");
+	assert.equal(after.headers.get("x-nomad-index"), before.headers.get("x-nomad-index"));
+	assert.equal((await call("GET", "/v1/job/planned")).status, 404);
+});
+
 test("blocking query on a job wakes on update; versions, scale, stop, purge", async () => {
 	const job = await call("GET", "/v1/job/web");
 	const index = Number(job.headers.get("x-nomad-index"));

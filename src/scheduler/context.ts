@@ -5,15 +5,8 @@
 // (property sets) up to date, so looking at a node is O(1) however big the plan gets.
 import type { Allocation, Job, Node, Plan } from "../api/types/index.ts";
 import { type MetricState, newMetric } from "./metrics.ts";
-import {
-	type AllocUsage,
-	allocUsage,
-	MAX_VALID_PORT,
-	type NodeInfo,
-	NodeUsage,
-	nodeInfo,
-	reservedFor,
-} from "./resources.ts";
+import { type JobNodeCount, NodeState } from "./nodeState.ts";
+import { allocUsage, cachedNodeInfo, NodeUsage, nodeInfo } from "./resources.ts";
 import type { SchedulerState } from "./types.ts";
 import { clientTerminal } from "./util.ts";
 
@@ -36,152 +29,6 @@ interface Entry {
 function effective(e: Entry): Allocation | undefined {
 	return e.planned ?? (e.stops > 0 ? undefined : e.state);
 }
-
-/**
- * A node's usage for this evaluation: the snapshot's usage plus the plan's delta. Created cheaply
- * for every candidate; the snapshot usage is fetched on first use (load()).
- */
-export class NodeState {
-	readonly info: NodeInfo;
-	// Hot fields copied from info so the candidate loop touches one object per node.
-	readonly classId: number;
-	readonly capCpu: number;
-	readonly capMem: number;
-	readonly capDisk: number;
-	readonly invalid: boolean;
-	/** This job's proposed allocations on the node (shared with the context's JobCounts). */
-	job: JobNodeCount | undefined;
-	base: NodeUsage = EMPTY_BASE;
-	loaded = false;
-	cpu = 0;
-	mem = 0;
-	disk = 0;
-	count = 0;
-	collisions = 0;
-	coreOverlaps = 0;
-	invalidPorts = 0;
-	private strictDelta: Map<string, Map<number, number>> | undefined;
-	private softDelta: Map<string, Map<number, number>> | undefined;
-	private coreDelta: Map<number, number> | undefined;
-	private readonly ctx: EvalContext;
-
-	constructor(info: NodeInfo, ctx: EvalContext, job: JobNodeCount | undefined) {
-		this.info = info;
-		this.classId = info.classId;
-		this.capCpu = info.cpu;
-		this.capMem = info.mem;
-		this.capDisk = info.disk;
-		this.invalid = info.reservedError !== undefined;
-		this.ctx = ctx;
-		this.job = job;
-	}
-
-	/** Fetches the snapshot usage and replays what the plan did to the node so far. */
-	load(): this {
-		if (this.loaded) return this;
-		this.loaded = true;
-		const base = this.ctx.baseUsage(this.info.node.ID);
-		this.base = base;
-		this.cpu = base.cpu;
-		this.mem = base.mem;
-		this.disk = base.disk;
-		this.count = base.count;
-		this.collisions = base.collisions + reservedHitCount(this.info, base);
-		this.coreOverlaps = base.coreOverlaps;
-		this.invalidPorts = base.invalidPorts;
-		this.ctx.replay(this);
-		return this;
-	}
-
-	strictHolders(ip: string, port: number): number {
-		return this.base.strictHolders(ip, port) + (this.strictDelta?.get(ip)?.get(port) ?? 0);
-	}
-
-	/** Whether a new allocation may not take (ip, port): reserved by the node or held already. */
-	portUsed(ip: string, port: number): boolean {
-		if (reservedFor(this.info, ip).has(port)) return true;
-		return (
-			this.base.holders(ip, port) +
-				(this.strictDelta?.get(ip)?.get(port) ?? 0) +
-				(this.softDelta?.get(ip)?.get(port) ?? 0) >
-			0
-		);
-	}
-
-	/** An upper bound on the ports held on `ip` (for the fast dynamic-port availability check). */
-	portsHeldBound(ip: string): number {
-		let n = (this.base.strict.get(ip)?.size ?? 0) + (this.base.soft?.get(ip)?.size ?? 0);
-		for (const m of [this.strictDelta?.get(ip), this.softDelta?.get(ip)]) {
-			if (m) for (const v of m.values()) if (v > 0) n += v;
-		}
-		return n;
-	}
-
-	coreUsed(c: number): boolean {
-		return (this.base.cores?.get(c) ?? 0) + (this.coreDelta?.get(c) ?? 0) > 0;
-	}
-
-	apply(u: AllocUsage, sign: 1 | -1): void {
-		this.cpu += sign * u.cpu;
-		this.mem += sign * u.mem;
-		this.disk += sign * u.disk;
-		this.count += sign;
-		if (u.invalidPort !== undefined) this.invalidPorts += sign;
-		for (const c of u.cores) {
-			this.coreDelta ??= new Map();
-			const before = (this.base.cores?.get(c) ?? 0) + (this.coreDelta.get(c) ?? 0);
-			if (sign > 0 && before >= 1) this.coreOverlaps++;
-			if (sign < 0 && before - 1 >= 1) this.coreOverlaps--;
-			this.coreDelta.set(c, (this.coreDelta.get(c) ?? 0) + sign);
-		}
-		for (const p of u.ports) {
-			if (p.port < 0 || p.port >= MAX_VALID_PORT) continue;
-			if (p.strict) {
-				const reserved = reservedFor(this.info, p.ip).has(p.port) ? 1 : 0;
-				const before = reserved + this.strictHolders(p.ip, p.port);
-				if (sign > 0 && before >= 1) this.collisions++;
-				if (sign < 0 && before - 1 >= 1) this.collisions--;
-				this.strictDelta ??= new Map();
-				bump(this.strictDelta, p.ip, p.port, sign);
-			} else {
-				this.softDelta ??= new Map();
-				bump(this.softDelta, p.ip, p.port, sign);
-			}
-		}
-	}
-}
-
-function bump(t: Map<string, Map<number, number>>, ip: string, port: number, d: number): void {
-	let m = t.get(ip);
-	if (!m) {
-		m = new Map();
-		t.set(ip, m);
-	}
-	const v = (m.get(port) ?? 0) + d;
-	if (v === 0) m.delete(port);
-	else m.set(port, v);
-}
-
-/** How many (ip, port) pairs held by allocations are also reserved by the node. */
-function reservedHitCount(info: NodeInfo, u: NodeUsage): number {
-	if (info.reservedPorts.size === 0 && info.reservedByIP.size === 0) return 0;
-	const c = u.reservedMemo;
-	if (c && c.info === info) return c.hits;
-	let hits = 0;
-	for (const [ip, m] of u.strict) {
-		const res = reservedFor(info, ip);
-		if (res.size > 0) for (const p of m.keys()) if (res.has(p)) hits++;
-	}
-	u.reservedMemo = { info, hits };
-	return hits;
-}
-
-export interface JobNodeCount {
-	total: number;
-	groups: Map<string, number>;
-}
-
-const EMPTY_BASE = new NodeUsage();
 
 /** Per-node counts of the evaluated job's proposed allocations (distinct_hosts, anti-affinity). */
 class JobCounts implements PlanTracker {
@@ -253,7 +100,8 @@ export class EvalContext {
 	/** Plan effects per allocation ID (and per node, for replays into late-loaded nodes). */
 	private readonly entries = new Map<string, Entry>();
 	private readonly entriesByNode = new Map<string, Entry[]>();
-	private readonly nodeStates = new Map<string, NodeState>();
+	/** Per-eval node states, indexed by NodeInfo.idx. */
+	private readonly nodeStates: (NodeState | undefined)[] = [];
 	private readonly trackers: PlanTracker[] = [];
 	private readonly nodeCache = new Map<string, Node | null>();
 
@@ -265,7 +113,7 @@ export class EvalContext {
 		this.clock = o.clock;
 		this.jobCounts = new JobCounts(o.namespace, o.jobID, o.jobAllocs);
 		this.jobCounts.onCreate = (nodeID, c) => {
-			const ns = this.nodeStates.get(nodeID);
+			const ns = this.stateOf(nodeID);
 			if (ns) ns.job = c;
 		};
 		this.trackers.push(this.jobCounts);
@@ -295,11 +143,18 @@ export class EvalContext {
 
 	/** The node's per-eval state (usage loaded lazily, see NodeState.load). */
 	nodeState(node: Node): NodeState {
-		let ns = this.nodeStates.get(node.ID);
-		if (ns && ns.info.node === node) return ns;
-		ns = new NodeState(nodeInfo(node), this, this.jobCounts.byNode.get(node.ID));
-		this.nodeStates.set(node.ID, ns);
+		const info = nodeInfo(node);
+		let ns = this.nodeStates[info.idx];
+		if (ns && ns.info === info) return ns;
+		ns = new NodeState(info, this, this.jobCounts.byNode.get(node.ID));
+		this.nodeStates[info.idx] = ns;
 		return ns;
+	}
+
+	/** The node state of a node ID, if this eval created one. */
+	private stateOf(nodeID: string): NodeState | undefined {
+		const info = cachedNodeInfo(nodeID);
+		return info ? this.nodeStates[info.idx] : undefined;
 	}
 
 	/** The snapshot's usage of a node: the state's fast path, or summed from its allocations. */
@@ -338,7 +193,7 @@ export class EvalContext {
 	private update(nodeID: string, e: Entry, before: Allocation | undefined): void {
 		const after = effective(e);
 		if (after === before) return;
-		const ns = this.nodeStates.get(nodeID);
+		const ns = this.stateOf(nodeID);
 		if (ns?.loaded) {
 			if (before && !clientTerminal(before)) ns.apply(allocUsage(before), -1);
 			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);

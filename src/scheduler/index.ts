@@ -11,5 +11,13 @@ export const schedulers: Record<"service" | "batch" | "system" | "sysbatch", Sch
 	sysbatch: (ctx) => new SystemScheduler(ctx, true),
 };
 
-export { allocsFit, allocUsage, computeNodeClass, type FitResult, NodeUsage } from "./resources.ts";
+export {
+	allocsFit,
+	allocUsage,
+	computeNodeClass,
+	type FitResult,
+	fitsWithUsage,
+	NodeUsage,
+	nextNodeUsage,
+} from "./resources.ts";
 export type * from "./types.ts";

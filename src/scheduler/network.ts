@@ -3,7 +3,7 @@
 // randomness) are drawn once, for the node that wins.
 import type { AllocatedPortMapping, NetworkResource, Node, Port } from "../api/types/index.ts";
 import { resolveTarget } from "./constraints.ts";
-import type { NodeState } from "./context.ts";
+import type { NodeState } from "./nodeState.ts";
 import { MAX_VALID_PORT, type NodeInfo, reservedFor } from "./resources.ts";
 
 const MAX_RAND_PORT_ATTEMPTS = 20;

@@ -1,9 +1,10 @@
 // Bin packing (rank.go BinPackIterator + structs.ScoreFitBinPack/ScoreFitSpread): does the group
 // fit on a node given the plan so far, how good is the fit, and the AllocatedResources to record.
 import type { AllocatedResources, AllocatedTaskResources, NetworkResource, TaskGroup } from "../api/types/index.ts";
-import type { EvalContext, NodeState } from "./context.ts";
+import type { EvalContext } from "./context.ts";
 import { exhaustedNode } from "./metrics.ts";
 import { assignGroupPorts, assignTaskNetwork, planGroupPorts, portsToNetwork } from "./network.ts";
+import type { NodeState } from "./nodeState.ts";
 
 const BINPACK_MAX_FIT_SCORE = 18;
 

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { AllocatedTaskResources, Allocation } from "../api/types/index.ts";
 import { mockAlloc, mockDrivers, mockJob, mockNode, mockReserved } from "./mock.ts";
-import { allocsFit, allocUsage, computeNodeClass, NodeUsage, nodeInfo, parsePortRanges } from "./resources.ts";
+import {
+	allocsFit,
+	allocUsage,
+	computeNodeClass,
+	fitsWithUsage,
+	NodeUsage,
+	nextNodeUsage,
+	nodeInfo,
+	parsePortRanges,
+} from "./resources.ts";
 
 const node = mockNode(); // 4000 MHz (100 reserved), 8192 MB (256 reserved), 100 GB disk (4 GB reserved), port 22 reserved
 const job = mockJob();
@@ -179,4 +189,46 @@ test("node info and computed class: unique.* keys do not change the class", () =
 	const sick = mockNode({ Drivers: mockDrivers({ docker: { ...mockDrivers().docker, Healthy: false } }) }, "n-5");
 	assert.equal(nodeInfo(sick).computedClass, info.computedClass);
 	assert.notEqual(nodeInfo(sick).classId, info.classId, "driver health splits the feasibility cache");
+});
+
+test("fitsWithUsage agrees with allocsFit; nextNodeUsage is copy-on-write", () => {
+	fc.assert(
+		fc.property(
+			fc.array(
+				fc.record({
+					cpu: fc.integer({ min: 0, max: 2000 }),
+					mem: fc.integer({ min: 0, max: 3000 }),
+					port: fc.option(fc.integer({ min: 20, max: 25 }), { nil: undefined }),
+					status: fc.constantFrom("running", "running", "complete", "failed"),
+				}),
+				{ maxLength: 8 },
+			),
+			fc.array(fc.nat(), { maxLength: 3 }),
+			fc.nat(),
+			(specs, removeIdx, split) => {
+				const all = specs.map((s, i) =>
+					alloc(
+						{ t: task(s.cpu, s.mem) },
+						{ ID: `p${i}`, CreateIndex: 1, ClientStatus: s.status as Allocation["ClientStatus"] },
+						0,
+						s.port === undefined ? [] : [{ Label: "x", Value: s.port }],
+					),
+				);
+				const cut = all.length === 0 ? 0 : split % (all.length + 1);
+				const existing = all.slice(0, cut);
+				const added = all.slice(cut);
+				const removed = existing.filter((_, i) => removeIdx.includes(i));
+				let usage: NodeUsage | undefined;
+				for (const a of existing) usage = nextNodeUsage(usage, undefined, a);
+				const base = usage ?? new NodeUsage();
+				const frozen = JSON.stringify([base.cpu, base.mem, base.count, [...base.strict]].map(String));
+				const want = allocsFit(node, [...existing.filter((a) => !removed.includes(a)), ...added]);
+				const got = fitsWithUsage(node, base, removed, added);
+				assert.equal(got.fit, want.fit);
+				if (!want.fit && !want.dimension?.startsWith("reserved alloc")) assert.equal(got.dimension, want.dimension);
+				assert.equal(JSON.stringify([base.cpu, base.mem, base.count, [...base.strict]].map(String)), frozen);
+			},
+		),
+		{ numRuns: 500 },
+	);
 });

@@ -3,7 +3,7 @@
 // normalisation, the candidate limit with low-score skipping, and max-score selection.
 import type { Affinity, Allocation, Job, Node, Spread, TaskGroup } from "../api/types/index.ts";
 import { meetsConstraint } from "./constraints.ts";
-import type { EvalContext, NodeState } from "./context.ts";
+import type { EvalContext } from "./context.ts";
 import {
 	type CompiledConstraints,
 	compileConstraints,
@@ -14,6 +14,7 @@ import {
 	nodeFeasible,
 } from "./feasible.ts";
 import { filterNode, recordScores } from "./metrics.ts";
+import type { NodeState } from "./nodeState.ts";
 import { PropertySet } from "./propertySet.ts";
 import { binpack, compileAsk, type FitOption, type GroupAsk } from "./rank.ts";
 import type { SchedulerConfiguration } from "./types.ts";

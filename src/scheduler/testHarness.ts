@@ -5,7 +5,7 @@
 import type { Allocation, Evaluation, Job, Node, Plan, PlanResult } from "../api/types/index.ts";
 import { BTree } from "../lib/btree.ts";
 import { seededIDs, seededRandom } from "./mock.ts";
-import { allocsFit, NodeUsage } from "./resources.ts";
+import { allocsFit, fitsWithUsage, NodeUsage } from "./resources.ts";
 import type { Planner, SchedulerConfiguration, SchedulerContext, SchedulerState, SubmitResult } from "./types.ts";
 import { clientTerminal, terminal } from "./util.ts";
 
@@ -224,7 +224,16 @@ export class Harness implements Planner {
 		if (node.SchedulingEligibility === "ineligible") return false;
 		const removed = new Set([...(plan.NodeUpdate[nodeID] ?? []), ...placing].map((a) => a.ID));
 		const proposed = existing.filter((a) => !removed.has(a.ID));
-		return allocsFit(node, [...proposed, ...placing]).fit;
+		const exact = allocsFit(node, [...proposed, ...placing]).fit;
+		if (this.fast) {
+			// The usage-based check counts stopped-but-running allocations too (more conservative).
+			const gone = [...prefix(this.t.byNode, nodeID)].filter(
+				(a) => removed.has(a.ID) || (terminal(a) && !clientTerminal(a)),
+			);
+			const quick = fitsWithUsage(node, this.t.usage.get(nodeID) ?? new NodeUsage(), gone, placing).fit;
+			if (quick !== exact) throw new Error(`fitsWithUsage (${quick}) disagrees with allocsFit (${exact}) on ${nodeID}`);
+		}
+		return exact;
 	}
 
 	async submitPlan(plan: Plan): Promise<SubmitResult> {

@@ -18,6 +18,7 @@ import {
 	setJobStability,
 } from "../../../server/endpoints/jobEndpoint.ts";
 import { dispatchJob, forcePeriodic } from "../../../server/endpoints/jobLaunchEndpoint.ts";
+import { planJob } from "../../../server/endpoints/jobPlanEndpoint.ts";
 import { decodeBody, decodeOptionalBody, expectObject, foldKeys, readBody } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
 import { parseGoBool, parseQueryOptions, parseWriteRequest } from "../query.ts";
@@ -289,6 +290,22 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 							},
 							write(ctx),
 						);
+						setIndex(ctx, out.Index as number);
+						return out;
+					}),
+				)(ctx),
+		],
+		[
+			"/plan",
+			(ctx, _ns, id) =>
+				byMethod(
+					putOrPost(async () => {
+						const body = foldKeys(expectObject(await decodeBody(ctx), "JobPlanRequest"), {
+							Job: true,
+							Diff: true,
+							PolicyOverride: true,
+						}) as Record<string, unknown>;
+						const out = await planJob(serverOf(agent), body.Job, { diff: body.Diff === true, pathID: id }, write(ctx));
 						setIndex(ctx, out.Index as number);
 						return out;
 					}),
