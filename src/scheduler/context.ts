@@ -6,7 +6,7 @@
 import type { Allocation, Job, Node, Plan } from "../api/types/index.ts";
 import { type MetricState, newMetric } from "./metrics.ts";
 import { type JobNodeCount, NodeState } from "./nodeState.ts";
-import { allocUsage, cachedNodeInfo, NodeUsage, nodeInfo } from "./resources.ts";
+import { type AllocUsage, allocUsage, cachedNodeInfo, NodeUsage, nodeInfo } from "./resources.ts";
 import type { SchedulerState } from "./types.ts";
 import { clientTerminal } from "./util.ts";
 
@@ -169,8 +169,8 @@ export class EvalContext {
 		for (const e of list) {
 			const after = effective(e);
 			if (after === e.state) continue;
-			if (e.state && !clientTerminal(e.state)) ns.apply(allocUsage(e.state), -1);
-			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
+			if (e.state && !clientTerminal(e.state)) ns.apply(this.usageOf(e.state), -1);
+			if (after && !clientTerminal(after)) ns.apply(this.usageOf(after), 1);
 		}
 	}
 
@@ -195,8 +195,8 @@ export class EvalContext {
 		if (after === before) return;
 		const ns = this.stateOf(nodeID);
 		if (ns?.loaded) {
-			if (before && !clientTerminal(before)) ns.apply(allocUsage(before), -1);
-			if (after && !clientTerminal(after)) ns.apply(allocUsage(after), 1);
+			if (before && !clientTerminal(before)) ns.apply(this.usageOf(before), -1);
+			if (after && !clientTerminal(after)) ns.apply(this.usageOf(after), 1);
 		}
 		for (const t of this.trackers) t.change(nodeID, before, after);
 	}
@@ -230,8 +230,27 @@ export class EvalContext {
 		this.update(alloc.NodeID, e, before);
 	}
 
-	/** Plan.AppendAlloc (placements and in-place updates). */
-	appendAlloc(alloc: Allocation): void {
+	/** Footprints of allocations this eval created (known when they were built). */
+	private readonly planUsage = new Map<Allocation, AllocUsage>();
+
+	usageOf(a: Allocation): AllocUsage {
+		return this.planUsage.get(a) ?? allocUsage(a);
+	}
+
+	/** Tests set this to check that precomputed footprints equal allocUsage(). */
+	static verifyUsage = false;
+
+	/** Plan.AppendAlloc (placements and in-place updates); `usage` if already known. */
+	appendAlloc(alloc: Allocation, usage?: AllocUsage): void {
+		if (usage) {
+			if (EvalContext.verifyUsage) {
+				const want = allocUsage(alloc);
+				const norm = (u: AllocUsage) =>
+					JSON.stringify({ ...u, cores: [...u.cores].sort(), ports: [...u.ports].sort((a, b) => a.port - b.port) });
+				if (norm(want) !== norm(usage)) throw new Error(`footprint mismatch: ${norm(usage)} != ${norm(want)}`);
+			}
+			this.planUsage.set(alloc, usage);
+		}
 		const list = this.plan.NodeAllocation[alloc.NodeID] ?? [];
 		list.push(alloc);
 		this.plan.NodeAllocation[alloc.NodeID] = list;

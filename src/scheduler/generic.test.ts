@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Evaluation, Job, Node } from "../api/types/index.ts";
+import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
+
+EvalContext.verifyUsage = true;
 
 const NOW = 1_704_067_200_000_000_000;
 const SEC = 1_000_000_000;

@@ -25,7 +25,7 @@ import {
 } from "./common.ts";
 import { EvalContext } from "./context.ts";
 import { exhaustResources, populateScoreMetaData } from "./metrics.ts";
-import { materialize } from "./rank.ts";
+import { builtUsage, materialize } from "./rank.ts";
 import { type Placement, reconcile, STATUS_IN_PLACE, taintedNodes, type UpdateDecision } from "./reconcile.ts";
 import { annotateTracker, LAST_RESCHEDULE_FAILED, rescheduleTrackerFor, tracker } from "./reschedule.ts";
 import { Stack } from "./stack.ts";
@@ -333,6 +333,8 @@ export class GenericScheduler implements Scheduler {
 				name = nameIndex.next(1)[0];
 				nameIndex.unsetIndex(idx);
 			}
+			const ask = this.stack.ask(tg);
+			const resources = materialize(ctx, option, ask);
 			const alloc: Allocation = {
 				ID: this.sc.newID(),
 				Namespace: job.Namespace,
@@ -342,7 +344,7 @@ export class GenericScheduler implements Scheduler {
 				NodeName: option.ns.info.node.Name,
 				JobID: job.ID,
 				TaskGroup: tg.Name,
-				AllocatedResources: materialize(ctx, option, this.stack.ask(tg)),
+				AllocatedResources: resources,
 				Metrics: m.m,
 				DesiredStatus: "run",
 				ClientStatus: "pending",
@@ -360,7 +362,7 @@ export class GenericScheduler implements Scheduler {
 					if (stopped) ctx.swapInPlan(annotateTracker(stopped, "ok"));
 				}
 			}
-			ctx.appendAlloc(alloc);
+			ctx.appendAlloc(alloc, builtUsage(option, ask, resources));
 		}
 	}
 

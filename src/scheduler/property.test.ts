@@ -6,6 +6,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Allocation, Constraint, Job, NetworkResource, Node, Plan } from "../api/types/index.ts";
 import { meetsConstraint } from "./constraints.ts";
+import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
 import { mockAlloc, mockDrivers, mockGroup, mockJob, mockNode, mockReserved, mockResources, mockTask } from "./mock.ts";
 import { parsePortRanges } from "./resources.ts";
@@ -253,6 +254,8 @@ function checkPlan(plan: Plan, nodes: Node[], before: Allocation[], job: Job): v
 		checkNode(node, [...existing, ...all], dyn);
 	}
 }
+
+EvalContext.verifyUsage = true;
 
 const opts = { numRuns: Number(process.env.SCHED_PROP_RUNS ?? 150) };
 

@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Job, Node } from "../api/types/index.ts";
+import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
+
+EvalContext.verifyUsage = true;
 
 async function place(h: Harness, job: Job, seed = 1): Promise<Allocation[]> {
 	await schedulers[job.Type](h.context({ seed })).process(mockEval(job));
@@ -261,4 +264,30 @@ test("reserved cores are pinned and never shared", async () => {
 	assert.deepEqual(cores, [0, 1, 2]);
 	assert.ok(allocs.every((a) => a.AllocatedResources?.Tasks.web.Cpu.CpuShares === 1000));
 	assert.ok(mockNode);
+});
+
+test("task-level networks get the node's device address and ports (deprecated Nomad form)", async () => {
+	const h = new Harness();
+	for (const n of mockNodes(1)) h.upsertNode(n);
+	const task = mockTask({
+		Resources: {
+			...mockTask().Resources,
+			Networks: [
+				{ MBits: 10, ReservedPorts: [{ Label: "main", Value: 5000 }], DynamicPorts: [{ Label: "dyn", To: -1 }] },
+			],
+		},
+	});
+	const job = h.upsertJob(mockJob({ TaskGroups: [mockGroup({ Count: 2, Tasks: [task] })] }));
+	const allocs = await place(h, job);
+	assert.equal(allocs.length, 1, "the static port fits once");
+	const net = allocs[0].AllocatedResources?.Tasks.web.Networks?.[0];
+	assert.equal(net?.Device, "eth0");
+	assert.equal(net?.IP, "192.168.0.100");
+	assert.equal(net?.ReservedPorts?.[0].Value, 5000);
+	const dyn = net?.DynamicPorts?.[0];
+	assert.ok(dyn && (dyn.Value ?? 0) >= 20000 && (dyn.Value ?? 0) <= 32000 && dyn.To === dyn.Value);
+	assert.equal(
+		h.evalUpdates[0].FailedTGAllocs?.web.DimensionExhausted?.["network: reserved port collision main=5000"],
+		1,
+	);
 });

@@ -5,6 +5,7 @@ import type { EvalContext } from "./context.ts";
 import { exhaustedNode } from "./metrics.ts";
 import { assignGroupPorts, assignTaskNetwork, planGroupPorts, portsToNetwork } from "./network.ts";
 import type { NodeState } from "./nodeState.ts";
+import type { AllocUsage, PortUse } from "./resources.ts";
 
 const BINPACK_MAX_FIT_SCORE = 18;
 
@@ -115,7 +116,13 @@ export function scoreFit(ns: NodeState, cpu: number, mem: number, spread: boolea
 }
 
 /** BinPackIterator for one node: undefined (and the node counted exhausted) when it does not fit. */
-export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: boolean): FitOption | undefined {
+export function binpack(
+	ctx: EvalContext,
+	ns: NodeState,
+	ask: GroupAsk,
+	spread: boolean,
+	reuse?: FitOption,
+): FitOption | undefined {
 	const m = ctx.metrics;
 	if (ns.invalid) {
 		exhaustedNode(m, ns.info.node, "network: invalid node");
@@ -184,7 +191,35 @@ export function binpack(ctx: EvalContext, ns: NodeState, ask: GroupAsk, spread: 
 		return undefined;
 	}
 	const fit = scoreFit(ns, ns.cpu + cpu, ns.mem + mem, spread) / BINPACK_MAX_FIT_SCORE;
-	return { ns, finalScore: 0, fit, picked, cores, taskNetworks, cpu };
+	if (!reuse) return { ns, finalScore: 0, fit, picked, cores, taskNetworks, cpu };
+	reuse.ns = ns;
+	reuse.finalScore = 0;
+	reuse.fit = fit;
+	reuse.picked = picked;
+	reuse.cores = cores;
+	reuse.taskNetworks = taskNetworks;
+	reuse.cpu = cpu;
+	return reuse;
+}
+
+/** The footprint of an allocation built by materialize (what allocUsage would compute from it). */
+export function builtUsage(opt: FitOption, ask: GroupAsk, res: AllocatedResources): AllocUsage {
+	const ports: PortUse[] = [];
+	const shared = res.Shared;
+	if (shared.Ports && shared.Ports.length > 0) {
+		for (const p of shared.Ports) ports.push({ ip: p.HostIP, port: p.Value, strict: !p.IgnoreCollision });
+	} else {
+		for (const t of Object.values(res.Tasks)) {
+			const n = t.Networks?.[0];
+			if (!n) continue;
+			for (const p of [...(n.ReservedPorts ?? []), ...(n.DynamicPorts ?? [])]) {
+				ports.push({ ip: n.IP ?? "", port: p.Value ?? 0, strict: true });
+			}
+		}
+	}
+	const cores: number[] = [];
+	if (opt.cores) for (const c of opt.cores.values()) cores.push(...c);
+	return { cpu: opt.cpu, mem: ask.mem, disk: ask.disk, cores, ports, invalidPort: undefined };
 }
 
 /** Builds the new allocation's AllocatedResources on the chosen node (draws dynamic ports). */

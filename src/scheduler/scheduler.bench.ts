@@ -39,7 +39,8 @@ for (let i = 0; i < NODES; i++) {
 	);
 }
 const t0 = performance.now();
-const filler: Job = h.upsertJob(mockJob({ ID: "filler", Name: "filler" }));
+const small = mockTask({ Resources: { ...mockTask().Resources, CPU: 100, MemoryMB: 128 } });
+const filler: Job = h.upsertJob(mockJob({ ID: "filler", Name: "filler", TaskGroups: [mockGroup({ Tasks: [small] })] }));
 let n = 0;
 for (const node of nodes) {
 	for (let k = 0; k < EXISTING; k++) {

@@ -71,6 +71,8 @@ export class Stack {
 	private recs: NodeState[] = [];
 	private offset = 0;
 	private readonly scratch: number[] = [0, 0, 0, 0, 0];
+	private readonly pool: FitOption[] = [];
+	private poolNext = 0;
 	private seen = 0;
 	private limit = 2;
 
@@ -209,8 +211,14 @@ export class Stack {
 					}
 				}
 			}
-			const opt = binpack(ctx, ns.load(), g.ask, this.spreadAlgorithm);
+			// Options come from a per-selection pool: at most limit + skipped ones are alive at once.
+			const opt = binpack(ctx, ns.load(), g.ask, this.spreadAlgorithm, this.pool[this.poolNext]);
 			if (!opt) continue;
+			if (opt === this.pool[this.poolNext]) this.poolNext++;
+			else if (this.pool.length < 64) {
+				this.pool.push(opt);
+				this.poolNext = this.pool.length;
+			}
 			const v = this.scratch;
 			v[0] = opt.fit;
 			let sum = opt.fit;
@@ -288,7 +296,10 @@ export class Stack {
 		return total;
 	}
 
-	/** Select: the best-scoring node for one allocation of the group, or undefined. */
+	/**
+	 * Select: the best-scoring node for one allocation of the group, or undefined. The result is
+	 * valid until the next select() (options are pooled).
+	 */
 	select(tg: TaskGroup, opts: SelectOptions = {}): Ranked | undefined {
 		if (opts.preferredNodes && opts.preferredNodes.length > 0) {
 			const original = this.recs;
@@ -304,6 +315,7 @@ export class Stack {
 		}
 		const ctx = this.ctx;
 		ctx.resetMetrics();
+		this.poolNext = 0;
 		if (this.system) this.eligibility.reset();
 		if (this.system && this.job) this.eligibility.setJob(this.job);
 		const start = ctx.clock?.();

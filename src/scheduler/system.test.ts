@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Evaluation, Job } from "../api/types/index.ts";
+import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
+
+EvalContext.verifyUsage = true;
 
 function sysJob(over: Partial<Job> = {}): Job {
 	return mockJob({ ID: "sys", Name: "sys", Type: "system", TaskGroups: [mockGroup({ Count: 1 })], ...over });

@@ -17,7 +17,7 @@ import {
 } from "./common.ts";
 import { EvalContext } from "./context.ts";
 import { exhaustResources, mergeNodeFiltered, populateScoreMetaData } from "./metrics.ts";
-import { materialize } from "./rank.ts";
+import { builtUsage, materialize } from "./rank.ts";
 import {
 	emptyDesired,
 	STATUS_IN_PLACE,
@@ -292,6 +292,8 @@ export class SystemScheduler implements Scheduler {
 			m.m.NodesAvailable = this.ready.byDC;
 			m.m.NodesInPool = this.ready.nodes.length;
 			populateScoreMetaData(m);
+			const ask = this.stack.ask(tg);
+			const resources = materialize(ctx, option, ask);
 			const alloc: Allocation = {
 				ID: this.sc.newID(),
 				Namespace: job.Namespace,
@@ -301,7 +303,7 @@ export class SystemScheduler implements Scheduler {
 				NodeName: option.ns.info.node.Name,
 				JobID: job.ID,
 				TaskGroup: tg.Name,
-				AllocatedResources: materialize(ctx, option, this.stack.ask(tg)),
+				AllocatedResources: resources,
 				Metrics: m.m,
 				DesiredStatus: "run",
 				ClientStatus: "pending",
@@ -312,7 +314,7 @@ export class SystemScheduler implements Scheduler {
 				ModifyTime: this.sc.now,
 			};
 			if (missing.alloc.ID) alloc.PreviousAllocation = missing.alloc.ID;
-			ctx.appendAlloc(alloc);
+			ctx.appendAlloc(alloc, builtUsage(option, ask, resources));
 		}
 	}
 }
