@@ -210,8 +210,7 @@ export function nodeInfo(n: Node): NodeInfo {
 		idx: info?.idx ?? nodeIdxs.get(n.ID) ?? nodeIdxs.size,
 	};
 	if (!nodeIdxs.has(n.ID)) nodeIdxs.set(n.ID, info.idx);
-	if (process.env.NOSYM !== "1" && Object.isExtensible(n))
-		Object.defineProperty(n, INFO, { value: info, writable: true, configurable: true });
+	if (Object.isExtensible(n)) Object.defineProperty(n, INFO, { value: info, writable: true, configurable: true });
 	if (infoCache.size > 200_000) {
 		infoCache.clear();
 		nodeIdxs.clear();

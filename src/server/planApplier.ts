@@ -7,7 +7,7 @@
 // plan, no node is ever overcommitted whatever the interleaving of concurrent schedulers.
 import type { Allocation, Node, Plan, PlanResult } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { allocsFit as schedulerAllocsFit } from "../scheduler/resources.ts";
+import { fitsWithUsage, NodeUsage, allocsFit as schedulerAllocsFit } from "../scheduler/resources.ts";
 import type { ApplyResult } from "./fsm/fsm.ts";
 import { allocTerminal } from "./fsm/jobStatus.ts";
 import { lookupJobVersion, PlanCmd, type StoppedAllocDiff } from "./fsm/planCommands.ts";
@@ -132,16 +132,37 @@ export function evaluateNodePlan(
 			: { fit: false, reason: "node is down and contains invalid updates" };
 	}
 	if (node.Status !== "ready") return { fit: false, reason: "node is not ready for placements" };
-	const existing: Allocation[] = [];
-	const existingIDs = new Set<string>();
-	for (const a of snap.byIndex("allocs", "node", nodeID)) {
-		if (allocTerminal(a)) continue;
-		existing.push(a as Allocation);
-		existingIDs.add(a.ID as string);
-	}
-	// Only updates of allocations already there (in-place updates): no new placement to check.
-	if (isSubset(existingIDs, placements)) return { fit: true, reason: "" };
+	// Only updates of allocations already live there (in-place updates): nothing new to fit.
+	const liveHere = (id: string): Allocation | undefined => {
+		const cur = snap.get("allocs", id);
+		return cur && cur.NodeID === nodeID && !allocTerminal(cur) ? (cur as Allocation) : undefined;
+	};
+	if (placements.every((a) => liveHere(a.ID))) return { fit: true, reason: "" };
 	if (node.SchedulingEligibility === "ineligible") return { fit: false, reason: "node is not eligible" };
+	const usage = snap.aggregate<NodeUsage>("node_usage", nodeID);
+	if (allocsFit === defaultAllocsFit) {
+		// Fast path: the node's summed usage (kept by the state store) minus what the plan stops or
+		// replaces, plus its placements — no walk over the node's allocations.
+		const remove: Allocation[] = [];
+		const seen = new Set<string>();
+		const ids = [
+			...(plan.NodeUpdate[nodeID] ?? []).map((a) => a.ID),
+			...(plan.NodePreemptions?.[nodeID] ?? []).map((a) => a.ID),
+			...placements.map((a) => a.ID),
+		];
+		for (const id of ids) {
+			if (seen.has(id)) continue;
+			seen.add(id);
+			const cur = snap.get("allocs", id);
+			if (cur && cur.NodeID === nodeID) remove.push(cur as Allocation);
+		}
+		const r = fitsWithUsage(node, usage ?? new NodeUsage(), remove, placements);
+		return { fit: r.fit, reason: r.fit ? "" : (r.dimension ?? "") };
+	}
+	const existing: Allocation[] = [];
+	for (const a of snap.byIndex("allocs", "node", nodeID)) {
+		if (!allocTerminal(a)) existing.push(a as Allocation);
+	}
 	const remove = new Set<string>();
 	for (const a of plan.NodeUpdate[nodeID] ?? []) remove.add(a.ID);
 	for (const a of plan.NodePreemptions?.[nodeID] ?? []) remove.add(a.ID);

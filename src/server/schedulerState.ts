@@ -1,6 +1,8 @@
 // The scheduler's read-only view (src/scheduler/types.ts SchedulerState) over one consistent
 // StateView snapshot of the state store.
+
 import type { Allocation, Job, Node } from "../api/types/index.ts";
+import type { NodeUsage } from "../scheduler/index.ts";
 import type { SchedulerConfiguration, SchedulerState } from "../scheduler/types.ts";
 import type { StateView } from "./state/stateStore.ts";
 
@@ -40,6 +42,11 @@ export class SnapshotSchedulerState implements SchedulerState {
 
 	node(id: string): Node | undefined {
 		return this.view.get("nodes", id) as Node | undefined;
+	}
+
+	/** Summed usage of the node's live allocations, maintained by the state store on every write. */
+	nodeUsage(nodeID: string): NodeUsage | undefined {
+		return this.view.aggregate<NodeUsage>("node_usage", nodeID);
 	}
 
 	nodes(): Iterable<Node> {

@@ -1,3 +1,6 @@
+import type { Allocation } from "../../api/types/index.ts";
+import { type NodeUsage, nextNodeUsage } from "../../scheduler/index.ts";
+
 // The tables of the state store and their secondary indexes. A secondary index maps each row to
 // zero or more index values; lookups by value return primary keys in key order.
 
@@ -68,3 +71,24 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/**
+ * Aggregates the store keeps up to date on every write of a table, folded from the row before and
+ * after the change. Values must be treated as immutable (fold returns a new value), so snapshots
+ * stay consistent. node_usage: the summed resource usage of each node's live allocations, which the
+ * scheduler and plan applier read instead of re-adding a node's allocations on every placement.
+ */
+export interface DerivedSpec {
+	table: TableName;
+	key: (row: Row) => string | undefined;
+	fold: (prev: unknown, before: Row | undefined, after: Row | undefined) => unknown;
+}
+
+export const DERIVED = {
+	node_usage: {
+		table: "allocs",
+		key: (r) => (r.NodeID as string | undefined) || undefined,
+		fold: (prev, before, after) =>
+			nextNodeUsage(prev as NodeUsage | undefined, before as unknown as Allocation, after as unknown as Allocation),
+	},
+} satisfies Record<string, DerivedSpec>;

@@ -173,3 +173,44 @@ test("dump writes a job shared by allocations once and restore shares it again",
 	assert.deepEqual(a1?.Job, job);
 	assert.equal(a1?.Job, a2?.Job);
 });
+
+test("node_usage follows alloc writes and equals a rebuild from scratch", () => {
+	const s = new StateStore();
+	const res = (cpu: number) => ({
+		Tasks: {
+			t: {
+				Cpu: { CpuShares: cpu, ReservedCores: null },
+				Memory: { MemoryMB: 10, MemoryMaxMB: 0 },
+				Networks: null,
+				Devices: null,
+			},
+		},
+		TaskLifecycles: {},
+		Shared: { Networks: null, DiskMB: 5, Ports: null },
+	});
+	const a = (id: string, node: string, cpu: number, client = "running") => ({
+		...alloc(id, node),
+		DesiredStatus: "run",
+		ClientStatus: client,
+		AllocatedResources: res(cpu),
+	});
+	s.write(1, (tx) => {
+		tx.put("allocs", a("a1", "n1", 100));
+		tx.put("allocs", a("a2", "n1", 200));
+		tx.put("allocs", a("a3", "n2", 50));
+	});
+	const before = s.snapshot();
+	s.write(2, (tx) => {
+		tx.put("allocs", a("a2", "n1", 200, "complete"));
+		tx.put("allocs", a("a3", "n1", 50));
+	});
+	const cpu = (v: { aggregate: (n: "node_usage", k: string) => unknown }, n: string) =>
+		(v.aggregate("node_usage", n) as { cpu: number } | undefined)?.cpu ?? 0;
+	assert.equal(cpu(before, "n1"), 300);
+	assert.equal(cpu(s, "n1"), 150);
+	assert.equal(cpu(s, "n2"), 0);
+	const copy = new StateStore();
+	copy.restore(JSON.parse(JSON.stringify(s.dump())));
+	assert.equal(cpu(copy, "n1"), 150);
+	assert.equal(cpu(copy, "n2"), 0);
+});

@@ -2,7 +2,7 @@
 // modify index per table, O(1) consistent snapshots (copy-on-write trees) and change watches for
 // blocking queries. Only the FSM writes, through write(); everything else reads.
 import { BTree } from "../../lib/btree.ts";
-import { type Row, TABLE_NAMES, TABLES, type TableName, type TableSpec } from "./schema.ts";
+import { DERIVED, type Row, TABLE_NAMES, TABLES, type TableName, type TableSpec } from "./schema.ts";
 
 const SEP = "\u0001";
 
@@ -55,10 +55,18 @@ export interface ScanOptions {
 export class StateView {
 	protected tables: Map<TableName, TableData>;
 	protected latest: number;
+	/** Derived aggregates (see DERIVED in schema.ts), keyed by aggregate name then key. */
+	protected derived: Map<string, BTree<string, unknown>>;
 
-	constructor(tables: Map<TableName, TableData>, latest: number) {
+	constructor(tables: Map<TableName, TableData>, latest: number, derived?: Map<string, BTree<string, unknown>>) {
 		this.tables = tables;
 		this.latest = latest;
+		this.derived = derived ?? new Map(Object.keys(DERIVED).map((n) => [n, new BTree<string, unknown>()]));
+	}
+
+	/** A derived aggregate's value for a key (e.g. node_usage of a node ID). */
+	aggregate<T>(name: keyof typeof DERIVED, key: string): T | undefined {
+		return this.derived.get(name)?.get(key) as T | undefined;
 	}
 
 	protected table(name: TableName): TableData {
@@ -182,7 +190,7 @@ export class StateStore extends StateView {
 	snapshot(): StateView {
 		const copy = new Map<TableName, TableData>();
 		for (const [n, t] of this.tables) copy.set(n, cloneTable(t));
-		return new StateView(copy, this.latest);
+		return new StateView(copy, this.latest, cloneDerived(this.derived));
 	}
 
 	/**
@@ -201,13 +209,29 @@ export class StateStore extends StateView {
 			return t;
 		};
 		const current = (name: TableName): TableData => staged.get(name) ?? this.table(name);
+		let stagedDerived: Map<string, BTree<string, unknown>> | undefined;
+		const fold = (name: TableName, before: Row | undefined, after: Row | undefined): void => {
+			for (const [aggName, d] of Object.entries(DERIVED)) {
+				if (d.table !== name) continue;
+				stagedDerived ??= cloneDerived(this.derived);
+				const tree = stagedDerived.get(aggName) as BTree<string, unknown>;
+				const kb = before ? d.key(before) : undefined;
+				const ka = after ? d.key(after) : undefined;
+				if (kb !== undefined && kb === ka) {
+					tree.set(kb, d.fold(tree.get(kb), before, after));
+					continue;
+				}
+				if (kb !== undefined) tree.set(kb, d.fold(tree.get(kb), before, undefined));
+				if (ka !== undefined) tree.set(ka, d.fold(tree.get(ka), undefined, after));
+			}
+		};
 		const tx: WriteTxn = {
 			index,
 			get: <T extends Row>(name: TableName, key: string) => current(name).rows.get(key) as T | undefined,
 			view: () => {
 				const merged = new Map(this.tables);
 				for (const [n, t] of staged) merged.set(n, t);
-				return new StateView(merged, this.latest);
+				return new StateView(merged, this.latest, stagedDerived ?? this.derived);
 			},
 			put: (name, row) => {
 				const spec: TableSpec = TABLES[name];
@@ -216,6 +240,7 @@ export class StateStore extends StateView {
 				const old = t.rows.get(pk);
 				if (old) removeFromIndexes(spec, t, pk, old);
 				t.rows.set(pk, row);
+				fold(name, old, row);
 				for (const [iname, fn] of Object.entries(spec.indexes ?? {})) {
 					const tree = t.idx.get(iname) as BTree<string, string>;
 					for (const v of indexValues(fn(row))) tree.set(`${v}${SEP}${pk}`, pk);
@@ -228,6 +253,7 @@ export class StateStore extends StateView {
 				if (!old) return false;
 				removeFromIndexes(spec, t, key, old);
 				t.rows.delete(key);
+				fold(name, old, undefined);
 				return true;
 			},
 			touch: (name) => {
@@ -239,6 +265,7 @@ export class StateStore extends StateView {
 			t.index = index;
 			this.tables.set(n, t);
 		}
+		if (stagedDerived) this.derived = stagedDerived;
 		this.latest = index;
 		this.notify([...staged.keys()]);
 		return result;
@@ -333,6 +360,14 @@ export class StateStore extends StateView {
 			this.tables.set(n, t);
 		}
 		this.latest = dump.index;
+		this.derived = cloneDerived(new Map());
+		for (const [aggName, d] of Object.entries(DERIVED)) {
+			const tree = this.derived.get(aggName) as BTree<string, unknown>;
+			for (const row of this.table(d.table).rows.values()) {
+				const k = d.key(row);
+				if (k !== undefined) tree.set(k, d.fold(tree.get(k), undefined, row));
+			}
+		}
 		this.notify([...TABLE_NAMES]);
 	}
 }
@@ -342,6 +377,12 @@ export interface StateDump {
 	tables: Partial<Record<TableName, { index: number; rows: Row[] }>>;
 	/** Job objects shared by allocations, referred to as {$ref: i}. */
 	sharedJobs?: Row[];
+}
+
+function cloneDerived(src: Map<string, BTree<string, unknown>>): Map<string, BTree<string, unknown>> {
+	const out = new Map<string, BTree<string, unknown>>();
+	for (const name of Object.keys(DERIVED)) out.set(name, src.get(name)?.clone() ?? new BTree<string, unknown>());
+	return out;
 }
 
 function removeFromIndexes(spec: TableSpec, t: TableData, pk: string, old: Row): void {
