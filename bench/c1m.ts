@@ -20,5 +20,6 @@ figure("c1m_eval_latency_p99", r.evalP99Ms, "ms");
 figure("c1m_peak_rss", r.peakRssMB, "MB");
 figure("jobs_list_p99_idle", r.listIdleP99Ms, "ms (baseline: GET /v1/jobs before the run)");
 figure("jobs_list_p99_during", r.listDuringP99Ms, "ms (GET /v1/jobs while scheduling)");
+figure("status_leader_p99_during", r.leaderDuringP99Ms, "ms (GET /v1/status/leader while scheduling)");
 await r.stop();
 process.exit(0);

@@ -21,6 +21,8 @@ export interface C1MResult {
 	peakRssMB: number;
 	listIdleP99Ms: number;
 	listDuringP99Ms: number;
+	/** GET /v1/status/leader p99 while scheduling: event-loop queueing without the list's own cost. */
+	leaderDuringP99Ms: number;
 	/** Placements per node, for correctness checks. */
 	url: string;
 }
@@ -78,7 +80,7 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 			`-dev-sim-nodes=${opts.nodes}`,
 			"-dev-sim-client=none",
 		],
-		{ quiet: true },
+		{ quiet: !process.env.C1M_AGENT_NODE_ARGS },
 	);
 	const url = `http://127.0.0.1:${ports.http}`;
 	await waitFor(`${url}/v1/status/leader`, (b) => b !== '""', performance.now(), 120_000);
@@ -118,6 +120,7 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 	};
 	const submitting = Promise.all(Array.from({ length: opts.concurrency ?? 16 }, submit));
 	const during: number[] = [];
+	const leaderDuring: number[] = [];
 	let placed = 0;
 	const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
 	let submitted = false;
@@ -127,6 +130,9 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 	});
 	let lastLog = 0;
 	for (;;) {
+		const tl = performance.now();
+		await get("/v1/status/leader");
+		leaderDuring.push(performance.now() - tl);
 		const { ms, jobs } = await timeList();
 		during.push(ms);
 		placed = 0;
@@ -160,6 +166,7 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 		peakRssMB: peak,
 		listIdleP99Ms: pct(idle, 99),
 		listDuringP99Ms: pct(during, 99),
+		leaderDuringP99Ms: pct(leaderDuring, 99),
 		url,
 		stop: async () => {
 			await http.close();

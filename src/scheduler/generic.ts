@@ -156,7 +156,7 @@ export class GenericScheduler implements Scheduler {
 			this.stack.setConfig(state.schedulerConfig());
 			this.stack.setJob(job);
 		}
-		this.computeJobAllocs(jobAllocs);
+		await this.computeJobAllocs(jobAllocs);
 
 		const waitUntil = parseRFC3339(ev.WaitUntil);
 		if (
@@ -218,7 +218,7 @@ export class GenericScheduler implements Scheduler {
 		return { kind: "inplace", alloc: updated };
 	};
 
-	private computeJobAllocs(allocs: Allocation[]): void {
+	private async computeJobAllocs(allocs: Allocation[]): Promise<void> {
 		const ctx = this.ctx;
 		const tainted = taintedNodes(allocs, (id) => ctx.node(id));
 		markLostOnDownNodes(ctx, tainted, allocs);
@@ -245,7 +245,7 @@ export class GenericScheduler implements Scheduler {
 			return;
 		}
 		for (const p of [...r.place, ...r.destructive]) this.queued[p.tg.Name] = (this.queued[p.tg.Name] ?? 0) + 1;
-		this.computePlacements(r.destructive, r.place, r.nameIndexes);
+		await this.computePlacements(r.destructive, r.place, r.nameIndexes);
 	}
 
 	/**
@@ -281,17 +281,19 @@ export class GenericScheduler implements Scheduler {
 		return n && nodeReady(n) ? n : undefined;
 	}
 
-	private computePlacements(
+	private async computePlacements(
 		destructive: Placement[],
 		place: Placement[],
 		nameIndexes: Map<string, import("./nameIndex.ts").AllocNameIndex>,
-	): void {
+	): Promise<void> {
 		const job = this.job as Job;
 		const ctx = this.ctx;
 		const ready = readyNodes(this.state, job.Datacenters, job.NodePool);
 		this.stack.setNodes(ready.nodes);
 		const nodesInPool = ready.nodes.length;
 		for (const missing of [...destructive, ...place]) {
+			// Big evaluations share the thread with the HTTP API: let the caller decide when to yield.
+			if (this.sc.maybeYield) await this.sc.maybeYield();
 			const tg = missing.tg;
 			const nameIndex = nameIndexes.get(tg.Name);
 			const already = this.failed?.[tg.Name];

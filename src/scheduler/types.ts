@@ -71,6 +71,11 @@ export interface SchedulerContext {
 	newID: () => string;
 	/** Optional monotonic clock in nanoseconds, only used for AllocMetric.AllocationTime (0 without it). */
 	clock?: () => number;
+	/**
+	 * Called between placements; resolves at once or after letting the event loop run (the worker
+	 * decides, e.g. every few ms). Lets big evaluations share the thread with the HTTP API.
+	 */
+	maybeYield?: () => Promise<void>;
 	/** Optional debug logger. */
 	log?: (msg: string, fields?: Record<string, unknown>) => void;
 }

@@ -80,6 +80,24 @@ export function seededRandom(seed: string): () => number {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Longest a scheduler runs before letting I/O through (keeps API latency low under load). */
+const SLICE_MS = 4;
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** A maybeYield hook: resolves at once until `ms` of work have passed, then yields to the event loop. */
+export function timeSlicer(ms: number): () => Promise<void> {
+	let start = performance.now();
+	return () => {
+		if (performance.now() - start < ms) return RESOLVED;
+		return new Promise<void>((r) =>
+			setImmediate(() => {
+				start = performance.now();
+				r();
+			}),
+		);
+	};
+}
+
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 	new Promise((resolve) => {
 		if (signal.aborted) return resolve();
@@ -340,6 +358,7 @@ export class SchedulerWorker {
 			newID: this.pool.opts.newID ?? randomUUID,
 			clock: () => Number(process.hrtime.bigint()),
 			log: (msg, fields) => logger.debug(msg, { eval_id: ev.ID, ...(fields ?? {}) }),
+			maybeYield: timeSlicer(SLICE_MS),
 		});
 		await sched.process(ev);
 	}
