@@ -104,7 +104,7 @@ export class PlanQueue {
 	}
 }
 
-function isSubset(existingIDs: ReadonlySet<string>, allocs: readonly Allocation[]): boolean {
+function _isSubset(existingIDs: ReadonlySet<string>, allocs: readonly Allocation[]): boolean {
 	for (const a of allocs) if (!existingIDs.has(a.ID)) return false;
 	return true;
 }
