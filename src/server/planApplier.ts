@@ -104,11 +104,6 @@ export class PlanQueue {
 	}
 }
 
-function _isSubset(existingIDs: ReadonlySet<string>, allocs: readonly Allocation[]): boolean {
-	for (const a of allocs) if (!existingIDs.has(a.ID)) return false;
-	return true;
-}
-
 /** Whether the plan's part for one node can be committed (Nomad's evaluateNodePlan). */
 export function evaluateNodePlan(
 	snap: StateView,
