@@ -5,10 +5,10 @@ import { constraintString, constraintsEscape, meetsConstraint, resolveTarget } f
 import { filterNode, type MetricState } from "./metrics.ts";
 import type { NodeInfo } from "./resources.ts";
 
-const UNKNOWN = 0;
-const INELIGIBLE = 1;
-const ELIGIBLE = 2;
-const ESCAPED = 3;
+export const UNKNOWN = 0;
+export const INELIGIBLE = 1;
+export const ELIGIBLE = 2;
+export const ESCAPED = 3;
 
 /** Which computed classes the job and each task group are (in)eligible on, for this evaluation. */
 export class Eligibility {

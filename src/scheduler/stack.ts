@@ -8,12 +8,16 @@ import {
 	type CompiledConstraints,
 	compileConstraints,
 	compileGroup,
+	constraintsFeasible,
+	ELIGIBLE,
 	Eligibility,
+	ESCAPED,
 	type GroupChecks,
 	hasDistinctHosts,
+	INELIGIBLE,
 	nodeFeasible,
 } from "./feasible.ts";
-import { filterNode, recordScores } from "./metrics.ts";
+import { filterNode, newMetric, recordScores } from "./metrics.ts";
 import type { NodeState } from "./nodeState.ts";
 import { PropertySet } from "./propertySet.ts";
 import { binpack, compileAsk, type FitOption, type GroupAsk } from "./rank.ts";
@@ -101,6 +105,29 @@ export class Stack {
 		this.eligibility.setJob(job);
 	}
 
+	/** Nodes dropped by setNodes because the job's own constraints exclude them. */
+	private excluded: NodeState[] = [];
+	private prefilterMetric: ReturnType<typeof newMetric> | undefined;
+
+	/** Whether the job-level constraints admit a node (class-cached, as nodeFeasible does). */
+	private jobFeasible(scratch: ReturnType<typeof newMetric>, ns: NodeState): boolean {
+		const js = this.eligibility.jobStatus(ns.classId);
+		if (js === ELIGIBLE) return true;
+		if (js === INELIGIBLE) return false;
+		const ok = constraintsFeasible(scratch, ns.info.node, this.jobConstraints);
+		if (js !== ESCAPED) this.eligibility.setJobEligibility(ok, ns.info);
+		return ok;
+	}
+
+	/** A failed selection reports the set-aside nodes as evaluated and filtered, as if visited. */
+	private accountExcluded(g: GroupState): void {
+		const m = this.ctx.metrics;
+		for (const ns of this.excluded) {
+			m.m.NodesEvaluated++;
+			nodeFeasible(m, this.eligibility, ns.info, this.jobConstraints, g.checks, ns.classId);
+		}
+	}
+
 	/** SetNodes: the candidate list, shuffled with the eval's RNG (generic stack only). */
 	setNodes(nodes: Node[]): void {
 		if (!this.system) {
@@ -111,9 +138,22 @@ export class Stack {
 				nodes[j] = t;
 			}
 		}
-		const recs: NodeState[] = new Array(nodes.length);
-		for (let i = 0; i < nodes.length; i++) recs[i] = this.ctx.nodeState(nodes[i]);
+		// Nodes the job-level constraints rule out are set aside once per evaluation (the verdict is
+		// cached per computed class, so this is one pass over the nodes) instead of being visited
+		// again for every placement. A failed placement still accounts for them in its metrics.
+		const recs: NodeState[] = [];
+		const excluded: NodeState[] = [];
+		const scratch = newMetric();
+		for (let i = 0; i < nodes.length; i++) {
+			const ns = this.ctx.nodeState(nodes[i]);
+			if (this.system || this.jobConstraints.list.length === 0 || this.jobFeasible(scratch, ns)) recs.push(ns);
+			else excluded.push(ns);
+		}
 		this.recs = recs;
+		this.excluded = excluded;
+		// The constraint evaluations done here (once per class) show up in the next selection's
+		// metrics, where Nomad's first visit would have recorded them.
+		this.prefilterMetric = scratch.m.NodesFiltered > 0 ? scratch : undefined;
 		this.offset = 0;
 		this.seen = 0;
 		let limit = 2;
@@ -315,6 +355,21 @@ export class Stack {
 		}
 		const ctx = this.ctx;
 		ctx.resetMetrics();
+		if (this.prefilterMetric) {
+			const from = this.prefilterMetric.m;
+			const to = ctx.metrics.m;
+			to.NodesEvaluated += from.NodesFiltered;
+			to.NodesFiltered += from.NodesFiltered;
+			for (const [k, v] of Object.entries(from.ConstraintFiltered ?? {})) {
+				to.ConstraintFiltered ??= {};
+				to.ConstraintFiltered[k] = (to.ConstraintFiltered[k] ?? 0) + v;
+			}
+			for (const [k, v] of Object.entries(from.ClassFiltered ?? {})) {
+				to.ClassFiltered ??= {};
+				to.ClassFiltered[k] = (to.ClassFiltered[k] ?? 0) + v;
+			}
+			this.prefilterMetric = undefined;
+		}
 		this.poolNext = 0;
 		if (this.system) this.eligibility.reset();
 		if (this.system && this.job) this.eligibility.setJob(this.job);
@@ -330,6 +385,7 @@ export class Stack {
 			}
 			best = this.limited(g, opts.penaltyNodeIDs);
 		}
+		if (!best && this.excluded.length > 0) this.accountExcluded(g);
 		if (start !== undefined && ctx.clock) ctx.metrics.m.AllocationTime = Math.max(0, ctx.clock() - start);
 		return best;
 	}
