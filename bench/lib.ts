@@ -20,22 +20,7 @@ export function figure(name: string, value: number, unit: string): void {
 	console.log(`${name}: ${v} ${unit}`);
 }
 
-/**
- * A port that is free right now, picked at random below the kernel's ephemeral range (32768+):
- * ports handed out by bind(0) come from that range, where any outgoing connection (the tests' own
- * HTTP clients) can take them before the agent binds; below it only listeners compete.
- */
-export async function freePort(): Promise<number> {
-	for (;;) {
-		const port = 10000 + Math.floor(Math.random() * 22000);
-		const ok = await new Promise<boolean>((res) => {
-			const s = createServer();
-			s.once("error", () => res(false));
-			s.listen(port, "127.0.0.1", () => s.close(() => res(true)));
-		});
-		if (ok) return port;
-	}
-}
+export { freePort } from "../test/helpers/agentProcess.ts";
 
 export function spawnTracked(cmd: string, args: string[], opts: { quiet?: boolean } = {}): ChildProcess {
 	const p = spawn(cmd, args, { cwd: REPO, stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "pipe"] });

@@ -24,6 +24,7 @@ import { Raft } from "./raft/raft.ts";
 import { createMemoryLog } from "./raftlog/memory.ts";
 import { createSqliteLog } from "./raftlog/sqlite.ts";
 import type { LogStore } from "./raftlog/types.ts";
+import { FALLBACK_SCHEDULER_CONFIG } from "./schedulerState.ts";
 import { Scheduling } from "./scheduling.ts";
 import type { Row } from "./state/schema.ts";
 import { StateStore, type StateView } from "./state/stateStore.ts";
@@ -64,19 +65,8 @@ export interface ServerHooks {
 	jobDeregistered?: (namespace: string, id: string, purge: boolean) => void;
 }
 
-export const DEFAULT_SCHEDULER_CONFIG: Row = {
-	SchedulerAlgorithm: "binpack",
-	PreemptionConfig: {
-		SystemSchedulerEnabled: true,
-		SysBatchSchedulerEnabled: false,
-		BatchSchedulerEnabled: false,
-		ServiceSchedulerEnabled: false,
-	},
-	MemoryOversubscriptionEnabled: false,
-	RejectJobRegistration: false,
-	PauseEvalBroker: false,
-	NodeLimitForFeasibilityChecks: 0,
-};
+/** Nomad's default scheduler configuration, stored by the first leader. */
+export const DEFAULT_SCHEDULER_CONFIG: Row = FALLBACK_SCHEDULER_CONFIG as unknown as Row;
 
 export class Server {
 	readonly opts: ServerOptions;

@@ -93,3 +93,17 @@ export function parseToken(headers: Record<string, string | string[] | undefined
 	if (scheme?.toLowerCase() === "bearer" && value) return value;
 	return "";
 }
+
+/** A boolean query parameter parsed as Go's strconv.ParseBool, with Nomad's 400 on junk. */
+export function boolQueryParam(ctx: RequestContext, name: string, dflt = false): boolean {
+	const v = ctx.query.get(name);
+	if (v === null || v === "") return dflt;
+	const b = parseGoBool(v);
+	if (b === undefined) {
+		throw new CodedError(
+			400,
+			`Failed to parse value of "${name}" (${v}) as a bool: strconv.ParseBool: parsing "${v}": invalid syntax`,
+		);
+	}
+	return b;
+}

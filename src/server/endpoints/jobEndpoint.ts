@@ -203,11 +203,28 @@ export async function registerJob(
 			...meta,
 		};
 	}
+	return commitJob(srv, job, evals, {
+		enforceIndex: req.EnforceIndex,
+		jobModifyIndex: req.JobModifyIndex,
+		warnings: meta.Warnings,
+	});
+}
+
+/**
+ * Commits a new version of a job with its evaluations (one JobRegister entry), tells the leader's
+ * broker and periodic dispatcher, and answers as Nomad's JobRegisterResponse.
+ */
+async function commitJob(
+	srv: Server,
+	job: Row,
+	evals: Row[],
+	opts: { enforceIndex?: boolean; jobModifyIndex?: number; warnings?: string } = {},
+): Promise<RegisterResponse> {
 	const r = await srv.apply(JobCmd.register, {
 		Job: job,
 		Evals: evals,
-		EnforceIndex: req.EnforceIndex === true,
-		JobModifyIndex: req.JobModifyIndex ?? 0,
+		EnforceIndex: opts.enforceIndex === true,
+		JobModifyIndex: opts.jobModifyIndex ?? 0,
 		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
 	});
 	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
@@ -216,8 +233,11 @@ export async function registerJob(
 		EvalID: (evals[0]?.ID as string | undefined) ?? "",
 		EvalCreateIndex: evals.length > 0 ? r.index : 0,
 		JobModifyIndex: r.index,
+		Warnings: opts.warnings ?? "",
 		Index: r.index,
-		...meta,
+		LastContact: 0,
+		KnownLeader: true,
+		NextToken: "",
 	};
 }
 
@@ -438,22 +458,7 @@ export async function revertJob(
 	const reverted: Row = { ...target, Stop: false, Version: current.Version, Stable: false };
 	const evals = needsEval(reverted) ? [newEval(reverted, "job-register", undefined)] : [];
 	reverted.SubmitTime = nowNs();
-	const r = await srv.apply(JobCmd.register, {
-		Job: reverted,
-		Evals: evals,
-		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
-	});
-	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
-	return {
-		EvalID: (evals[0]?.ID as string | undefined) ?? "",
-		EvalCreateIndex: evals.length > 0 ? r.index : 0,
-		JobModifyIndex: r.index,
-		Warnings: "",
-		Index: r.index,
-		LastContact: 0,
-		KnownLeader: true,
-		NextToken: "",
-	};
+	return commitJob(srv, reverted, evals);
 }
 
 /** JobScaleStatus for GET /v1/job/:id/scale. */
@@ -552,20 +557,5 @@ export async function scaleJob(
 	tg.Count = req.Count;
 	const updated: Row = { ...job, TaskGroups: tgs, SubmitTime: nowNs() };
 	const evals = needsEval(updated) ? [newEval(updated, "job-scaling", undefined)] : [];
-	const r = await srv.apply(JobCmd.register, {
-		Job: updated,
-		Evals: evals,
-		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
-	});
-	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
-	return {
-		EvalID: (evals[0]?.ID as string | undefined) ?? "",
-		EvalCreateIndex: evals.length > 0 ? r.index : 0,
-		JobModifyIndex: r.index,
-		Warnings: "",
-		Index: r.index,
-		LastContact: 0,
-		KnownLeader: true,
-		NextToken: "",
-	};
+	return commitJob(srv, updated, evals);
 }

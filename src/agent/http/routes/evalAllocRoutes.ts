@@ -13,23 +13,10 @@ import {
 import { deleteEvals, forceGC, stopAlloc } from "../../../server/endpoints/evalAllocWrites.ts";
 import { decodeBody, expectObject, foldKeys } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
-import { parseGoBool, parseQueryOptions, parseWriteRequest } from "../query.ts";
+import { boolQueryParam, parseQueryOptions, parseWriteRequest } from "../query.ts";
 import type { RequestContext, Route } from "../types.ts";
 import { type AgentHandle, setIndex, setMeta } from "./context.ts";
 import { serverOf } from "./serverAccess.ts";
-
-/** Nomad parses these with strconv.ParseBool and answers 400 on junk. */
-function optBool(ctx: RequestContext, name: string, dflt: boolean): boolean {
-	const v = ctx.query.get(name);
-	if (v === null || v === "") return dflt;
-	const b = parseGoBool(v);
-	if (b === undefined)
-		throw new CodedError(
-			400,
-			`Failed to parse value of "${name}" (${v}) as a bool: strconv.ParseBool: parsing "${v}": invalid syntax`,
-		);
-	return b;
-}
 
 export function evalAllocRoutes(agent: AgentHandle): Route[] {
 	const read = (ctx: RequestContext) => ({ q: parseQueryOptions(ctx, agent.region), meta: emptyQueryMeta() });
@@ -98,7 +85,7 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 						return out;
 					}
 					if (path === "" || path.includes("/")) throw new CodedError(404, "eval not found");
-					const ev = await getEval(serverOf(agent), path, optBool(ctx, "related", false), q, meta, ctx.signal);
+					const ev = await getEval(serverOf(agent), path, boolQueryParam(ctx, "related", false), q, meta, ctx.signal);
 					setMeta(ctx, meta);
 					if (!ev) throw new CodedError(404, "eval not found");
 					return ev;
@@ -115,7 +102,10 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 						serverOf(agent),
 						q,
 						meta,
-						{ resources: optBool(ctx, "resources", false), taskStates: optBool(ctx, "task_states", true) },
+						{
+							resources: boolQueryParam(ctx, "resources", false),
+							taskStates: boolQueryParam(ctx, "task_states", true),
+						},
 						ctx.signal,
 					);
 					setMeta(ctx, meta);
@@ -148,8 +138,8 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 								serverOf(agent),
 								id,
 								{
-									noShutdownDelay: optBool(ctx, "no_shutdown_delay", false),
-									reschedule: optBool(ctx, "reschedule", false),
+									noShutdownDelay: boolQueryParam(ctx, "no_shutdown_delay", false),
+									reschedule: boolQueryParam(ctx, "reschedule", false),
 								},
 								parseWriteRequest(ctx, agent.region),
 							);

@@ -21,7 +21,7 @@ import { dispatchJob, forcePeriodic } from "../../../server/endpoints/jobLaunchE
 import { planJob } from "../../../server/endpoints/jobPlanEndpoint.ts";
 import { decodeBody, decodeOptionalBody, expectObject, foldKeys, readBody } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
-import { parseGoBool, parseQueryOptions, parseWriteRequest } from "../query.ts";
+import { boolQueryParam, parseQueryOptions, parseWriteRequest } from "../query.ts";
 import type { Handler, RequestContext, Route } from "../types.ts";
 import { type AgentHandle, setIndex, setMeta } from "./context.ts";
 import { serverOf } from "./serverAccess.ts";
@@ -36,18 +36,6 @@ const REGISTER_FIELDS = {
 	EvalPriority: true,
 	Submission: true,
 } as const;
-
-function boolParam(ctx: RequestContext, name: string): boolean {
-	const v = ctx.query.get(name);
-	if (v === null || v === "") return false;
-	const b = parseGoBool(v);
-	if (b === undefined)
-		throw new CodedError(
-			400,
-			`Failed to parse value of "${name}" (${v}) as a bool: strconv.ParseBool: parsing "${v}": invalid syntax`,
-		);
-	return b;
-}
 
 function uintParam(raw: unknown, what: string): number {
 	const n = typeof raw === "string" ? Number(raw) : raw;
@@ -108,7 +96,7 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 				byMethod({
 					GET: async () => {
 						const { q, meta } = read(ctx);
-						const out = await jobAllocations(serverOf(agent), ns, id, boolParam(ctx, "all"), q, meta, ctx.signal);
+						const out = await jobAllocations(serverOf(agent), ns, id, boolQueryParam(ctx, "all"), q, meta, ctx.signal);
 						setMeta(ctx, meta);
 						return out;
 					},
@@ -139,7 +127,7 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 			"/versions",
 			async (ctx, ns, id) => {
 				const { q, meta } = read(ctx);
-				const out = await jobVersions(serverOf(agent), ns, id, boolParam(ctx, "diffs"), q, meta, ctx.signal);
+				const out = await jobVersions(serverOf(agent), ns, id, boolQueryParam(ctx, "diffs"), q, meta, ctx.signal);
 				setMeta(ctx, meta);
 				return { ...out, ...meta };
 			},
@@ -348,7 +336,10 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 					serverOf(agent),
 					w.Namespace,
 					id,
-					{ purge: boolParam(ctx, "purge"), evalPriority: Number(ctx.query.get("eval_priority") ?? 0) || undefined },
+					{
+						purge: boolQueryParam(ctx, "purge"),
+						evalPriority: Number(ctx.query.get("eval_priority") ?? 0) || undefined,
+					},
 					w,
 				);
 				setIndex(ctx, out.Index as number);
@@ -364,7 +355,7 @@ export function jobRoutes(agent: AgentHandle): Route[] {
 			handler: byMethod({
 				GET: async (ctx) => {
 					const { q, meta } = read(ctx);
-					const out = await listJobs(serverOf(agent), q, meta, { meta: boolParam(ctx, "meta") }, ctx.signal);
+					const out = await listJobs(serverOf(agent), q, meta, { meta: boolQueryParam(ctx, "meta") }, ctx.signal);
 					setMeta(ctx, meta);
 					return out;
 				},
