@@ -20,7 +20,9 @@ export function figure(name: string, value: number, unit: string): void {
 	console.log(`${name}: ${v} ${unit}`);
 }
 
-export { freePort } from "../test/helpers/agentProcess.ts";
+import { freePort } from "../test/helpers/agentProcess.ts";
+
+export { freePort };
 
 export function spawnTracked(cmd: string, args: string[], opts: { quiet?: boolean } = {}): ChildProcess {
 	const p = spawn(cmd, args, { cwd: REPO, stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "pipe"] });
