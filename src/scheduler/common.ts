@@ -166,3 +166,36 @@ export function blockedEval(
 	}
 	return b;
 }
+
+/** A new placement as both schedulers build it: pending, to run, stamped with the eval's time. */
+export function newPlacement(opts: {
+	id: string;
+	job: Job;
+	evalID: string;
+	name: string;
+	node: { ID: string; Name: string };
+	taskGroup: string;
+	resources: Allocation["AllocatedResources"];
+	metrics: Allocation["Metrics"];
+	now: number;
+}): Allocation {
+	return {
+		ID: opts.id,
+		Namespace: opts.job.Namespace,
+		EvalID: opts.evalID,
+		Name: opts.name,
+		NodeID: opts.node.ID,
+		NodeName: opts.node.Name,
+		JobID: opts.job.ID,
+		TaskGroup: opts.taskGroup,
+		AllocatedResources: opts.resources,
+		Metrics: opts.metrics,
+		DesiredStatus: "run",
+		ClientStatus: "pending",
+		CreateIndex: 0,
+		ModifyIndex: 0,
+		AllocModifyIndex: 0,
+		CreateTime: opts.now,
+		ModifyTime: opts.now,
+	};
+}

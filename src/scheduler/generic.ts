@@ -18,6 +18,7 @@ import {
 	fullCommit,
 	makePlan,
 	markLostOnDownNodes,
+	newPlacement,
 	planIsNoOp,
 	progressMade,
 	readyNodes,
@@ -337,25 +338,17 @@ export class GenericScheduler implements Scheduler {
 			}
 			const ask = this.stack.ask(tg);
 			const resources = materialize(ctx, option, ask);
-			const alloc: Allocation = {
-				ID: this.sc.newID(),
-				Namespace: job.Namespace,
-				EvalID: this.ev.ID,
-				Name: name,
-				NodeID: option.ns.info.node.ID,
-				NodeName: option.ns.info.node.Name,
-				JobID: job.ID,
-				TaskGroup: tg.Name,
-				AllocatedResources: resources,
-				Metrics: m.m,
-				DesiredStatus: "run",
-				ClientStatus: "pending",
-				CreateIndex: 0,
-				ModifyIndex: 0,
-				AllocModifyIndex: 0,
-				CreateTime: this.sc.now,
-				ModifyTime: this.sc.now,
-			};
+			const alloc: Allocation = newPlacement({
+				id: this.sc.newID(),
+				job,
+				evalID: this.ev.ID,
+				name: name,
+				node: option.ns.info.node,
+				taskGroup: tg.Name,
+				resources,
+				metrics: m.m,
+				now: this.sc.now,
+			});
 			if (prev) {
 				alloc.PreviousAllocation = prev.ID;
 				if (missing.reschedule) {

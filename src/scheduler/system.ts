@@ -9,6 +9,7 @@ import {
 	fullCommit,
 	makePlan,
 	markLostOnDownNodes,
+	newPlacement,
 	planIsNoOp,
 	progressMade,
 	type ReadyNodes,
@@ -294,25 +295,17 @@ export class SystemScheduler implements Scheduler {
 			populateScoreMetaData(m);
 			const ask = this.stack.ask(tg);
 			const resources = materialize(ctx, option, ask);
-			const alloc: Allocation = {
-				ID: this.sc.newID(),
-				Namespace: job.Namespace,
-				EvalID: this.ev.ID,
-				Name: missing.name,
-				NodeID: option.ns.info.node.ID,
-				NodeName: option.ns.info.node.Name,
-				JobID: job.ID,
-				TaskGroup: tg.Name,
-				AllocatedResources: resources,
-				Metrics: m.m,
-				DesiredStatus: "run",
-				ClientStatus: "pending",
-				CreateIndex: 0,
-				ModifyIndex: 0,
-				AllocModifyIndex: 0,
-				CreateTime: this.sc.now,
-				ModifyTime: this.sc.now,
-			};
+			const alloc: Allocation = newPlacement({
+				id: this.sc.newID(),
+				job,
+				evalID: this.ev.ID,
+				name: missing.name,
+				node: option.ns.info.node,
+				taskGroup: tg.Name,
+				resources,
+				metrics: m.m,
+				now: this.sc.now,
+			});
 			if (missing.alloc.ID) alloc.PreviousAllocation = missing.alloc.ID;
 			ctx.appendAlloc(alloc, builtUsage(option, ask, resources));
 		}
