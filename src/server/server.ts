@@ -26,7 +26,7 @@ import { createSqliteLog } from "./raftlog/sqlite.ts";
 import type { LogStore } from "./raftlog/types.ts";
 import { FALLBACK_SCHEDULER_CONFIG } from "./schedulerState.ts";
 import { Scheduling } from "./scheduling.ts";
-import type { Row } from "./state/schema.ts";
+import type { Row, TableName } from "./state/schema.ts";
 import { StateStore, type StateView } from "./state/stateStore.ts";
 
 export interface ServerOptions {
@@ -262,6 +262,27 @@ export class Server {
 			if (job) this.periodic?.add(job as unknown as Job);
 		}
 		this.hooks.jobDeregistered?.(namespace, id, purge);
+	}
+
+	/**
+	 * A blocking read of one row: the row's ModifyIndex is the query's index, or the table's when
+	 * the row does not exist (Nomad's rule for single-object reads).
+	 */
+	async readRow(
+		q: QueryOptions,
+		meta: QueryMeta,
+		table: TableName,
+		key: string,
+		signal?: AbortSignal,
+	): Promise<Row | undefined> {
+		return this.read(q, meta, {
+			tables: [table],
+			signal,
+			run: (view) => {
+				const row = view.get(table, key);
+				return { index: Math.max(1, (row?.ModifyIndex as number | undefined) ?? view.tableIndex(table)), value: row };
+			},
+		});
 	}
 
 	view(): StateView {

@@ -81,14 +81,7 @@ export async function getJob(
 	meta: QueryMeta,
 	signal?: AbortSignal,
 ): Promise<Row> {
-	const job = await srv.read(q, meta, {
-		tables: ["jobs"],
-		signal,
-		run: (view) => {
-			const j = view.get("jobs", jobKey(ns, id));
-			return { index: Math.max(1, (j?.ModifyIndex as number | undefined) ?? view.tableIndex("jobs")), value: j };
-		},
-	});
+	const job = await srv.readRow(q, meta, "jobs", jobKey(ns, id), signal);
 	if (!job) throw new CodedError(404, "job not found");
 	return job;
 }
@@ -337,17 +330,7 @@ export async function jobSummary(
 	meta: QueryMeta,
 	signal?: AbortSignal,
 ): Promise<Row> {
-	const s = await srv.read(q, meta, {
-		tables: ["job_summary"],
-		signal,
-		run: (view) => {
-			const row = view.get("job_summary", jobKey(ns, id));
-			return {
-				index: Math.max(1, (row?.ModifyIndex as number | undefined) ?? view.tableIndex("job_summary")),
-				value: row,
-			};
-		},
-	});
+	const s = await srv.readRow(q, meta, "job_summary", jobKey(ns, id), signal);
 	if (!s) throw new CodedError(404, "job not found");
 	return s;
 }

@@ -40,15 +40,7 @@ export async function getNamespace(
 	meta: QueryMeta,
 	signal?: AbortSignal,
 ): Promise<Row | undefined> {
-	return srv.read(q, meta, {
-		tables: ["namespaces"],
-		signal,
-		run: (view) => {
-			const ns = view.get("namespaces", name);
-			const index = (ns?.ModifyIndex as number | undefined) ?? view.tableIndex("namespaces");
-			return { index: Math.max(1, index), value: ns };
-		},
-	});
+	return srv.readRow(q, meta, "namespaces", name, signal);
 }
 
 /** Validates and normalises a namespace from a request body (Nomad's Namespace.Validate). */
