@@ -7,6 +7,7 @@ import type { Job } from "../../api/types/index.ts";
 import { CodedError } from "../../lib/errors.ts";
 import { JobCmd } from "../fsm/jobCommands.ts";
 import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
+import { PlanCmd } from "../fsm/planCommands.ts";
 import {
 	type AdmissionConfig,
 	addImpliedConstraints,
@@ -389,8 +390,19 @@ export async function evaluateJob(
 	if (isPeriodic(job)) throw new CodedError(400, "can't evaluate periodic job");
 	if (isParameterized(job)) throw new CodedError(400, "can't evaluate parameterized job");
 	const ev = newEval(job, "job-register", undefined, { JobModifyIndex: job.JobModifyIndex });
-	if (forceReschedule) ev.ForceReschedule = true;
-	const r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev], ForceReschedule: forceReschedule });
+	let r: { index: number };
+	if (forceReschedule) {
+		// As Nomad's Job.Evaluate: failed allocations are marked for rescheduling now, whatever
+		// their reschedule policy says, in the same entry as the evaluation.
+		const transitions: Record<string, Row> = {};
+		for (const a of srv.state.byIndex("allocs", "job", jobKey(ns, id))) {
+			if (a.ClientStatus === "failed" && a.DesiredStatus === "run")
+				transitions[a.ID as string] = { ForceReschedule: true };
+		}
+		r = await srv.apply(PlanCmd.allocUpdateDesiredTransition, { Allocs: transitions, Evals: [ev] });
+	} else {
+		r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev] });
+	}
 	srv.evalsCreated([ev]);
 	return {
 		EvalID: ev.ID as string,

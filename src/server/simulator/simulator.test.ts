@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { nullLogger } from "../../lib/logger.ts";
 import { forceGC, stopAlloc } from "../endpoints/evalAllocWrites.ts";
-import { deregisterJob, getJob, registerJob } from "../endpoints/jobEndpoint.ts";
+import { deregisterJob, evaluateJob, getJob, registerJob } from "../endpoints/jobEndpoint.ts";
+import { PlanCmd } from "../fsm/planCommands.ts";
 import { Server } from "../server.ts";
 import type { Row } from "../state/schema.ts";
 import { Simulator } from "./simulator.ts";
@@ -151,4 +152,28 @@ test("alloc stop replaces the allocation; forced GC purges a stopped job", async
 	assert.equal(srv.state.get("jobs", "default\u0000gcme"), undefined);
 	assert.equal([...srv.state.byIndex("allocs", "job", "default\u0000gcme")].length, 0);
 	assert.equal([...srv.state.byIndex("evals", "job", "default\u0000gcme")].length, 0);
+});
+
+test("evaluate with ForceReschedule replaces a failed allocation now, not after its delay", async () => {
+	await registerJob(srv, { Job: apiJob("flaky", 1) }, w);
+	const first = await waitFor(() => liveAllocs("flaky").find((a) => a.ClientStatus === "running"));
+	await srv.apply(PlanCmd.allocClientUpdate, {
+		Allocs: [
+			{
+				ID: first.ID,
+				ClientStatus: "failed",
+				ClientDescription: "Failed tasks",
+				TaskStates: null,
+				ModifyTime: Date.now() * 1e6,
+			},
+		],
+		Evals: [],
+	});
+	await evaluateJob(srv, "default", "flaky", true, w);
+	const replacement = await waitFor(
+		() => liveAllocs("flaky").find((a) => a.PreviousAllocation === first.ID && a.ClientStatus === "running"),
+		5000,
+	);
+	assert.notEqual(replacement.ID, first.ID);
+	assert.equal(srv.state.get("allocs", first.ID as string)?.DesiredStatus, "stop");
 });
