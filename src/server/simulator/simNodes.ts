@@ -27,7 +27,7 @@ export function simID(seed: number, n: number): string {
 	for (let i = 0; i < 4; i++) {
 		h = Math.imul(h ^ (n + i * 0x85ebca6b), 0xc2b2ae35) >>> 0;
 		h ^= h >>> 13;
-		hex.push(h.toString(16).padStart(8, "0"));
+		hex.push((h >>> 0).toString(16).padStart(8, "0"));
 	}
 	const s = hex.join("");
 	return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;

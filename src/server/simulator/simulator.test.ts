@@ -6,6 +6,7 @@ import { deregisterJob, evaluateJob, getJob, registerJob } from "../endpoints/jo
 import { PlanCmd } from "../fsm/planCommands.ts";
 import { Server } from "../server.ts";
 import type { Row } from "../state/schema.ts";
+import { simID } from "./simNodes.ts";
 import { Simulator } from "./simulator.ts";
 
 let srv: Server;
@@ -176,4 +177,9 @@ test("evaluate with ForceReschedule replaces a failed allocation now, not after 
 	);
 	assert.notEqual(replacement.ID, first.ID);
 	assert.equal(srv.state.get("allocs", first.ID as string)?.DesiredStatus, "stop");
+});
+
+test("simulated node IDs are UUID-shaped", () => {
+	for (let i = 0; i < 200; i++)
+		assert.match(simID(3, i), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 });
