@@ -87,6 +87,12 @@ export class Agent implements AgentHandle {
 				jobTrackedVersions: c.server.jobTrackedVersions,
 				numSchedulers: c.server.numSchedulers,
 				enabledSchedulers: c.server.enabledSchedulers,
+				heartbeat: {
+					minTTL: c.server.minHeartbeatTtl / 1e6,
+					grace: c.server.heartbeatGrace / 1e6,
+					failoverTTL: c.server.failoverHeartbeatTtl / 1e6,
+					maxPerSecond: c.server.maxHeartbeatsPerSecond,
+				},
 				gcThresholds: {
 					eval: c.server.evalGcThreshold,
 					batchEval: c.server.batchEvalGcThreshold,

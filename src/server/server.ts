@@ -17,6 +17,7 @@ import { type ApplyResult, FSM } from "./fsm/fsm.ts";
 import { jobCommands } from "./fsm/jobCommands.ts";
 import { nodeCommands } from "./fsm/nodeCommands.ts";
 import { planCommands } from "./fsm/planCommands.ts";
+import { type HeartbeatConfig, Heartbeats } from "./heartbeats.ts";
 import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
 import { createPeriodicDispatcher } from "./periodic/leaderPeriodic.ts";
 import type { PeriodicDispatcher } from "./periodic/periodicDispatcher.ts";
@@ -56,6 +57,8 @@ export interface ServerOptions {
 	gcThresholds?: GCThresholds;
 	/** How often the leader runs core GC, ms (Nomad: 5 min). */
 	gcIntervalMs?: number;
+	/** Node heartbeat TTLs (ms): min_heartbeat_ttl, heartbeat_grace, failover_heartbeat_ttl, max_heartbeats_per_second. */
+	heartbeat?: Partial<HeartbeatConfig>;
 }
 
 /** Leader-side reactions to committed changes (eval broker, periodic dispatcher, ...). */
@@ -117,10 +120,13 @@ export class Server {
 			defaultPauseEvalBroker: (opts.defaultSchedulerConfig ?? DEFAULT_SCHEDULER_CONFIG).PauseEvalBroker === true,
 		});
 		this.hooks.evalsCreated = (evals) => this.scheduling.handleUpsertedEvals(evals);
+		this.heartbeats = new Heartbeats(this, opts.heartbeat);
 	}
 
 	/** Eval broker, blocked evals, plan applier and scheduler workers (active on the leader). */
 	readonly scheduling: Scheduling;
+	/** Node liveness timers (leader). */
+	readonly heartbeats: Heartbeats;
 
 	/** Restores state from the log, then takes leadership if bootstrap_expect is met. */
 	async start(): Promise<void> {
@@ -164,6 +170,7 @@ export class Server {
 				});
 			}
 			await this.scheduling.establishLeadership();
+			this.heartbeats.start();
 			this.periodic = createPeriodicDispatcher(this);
 			this.periodic.setEnabled(true);
 			await this.periodic.restore(this.state.scan("jobs") as Iterable<unknown> as Iterable<Job>);
@@ -294,6 +301,7 @@ export class Server {
 		this.leader = false;
 		this.periodic?.stop();
 		if (this.gcTimer) clearInterval(this.gcTimer);
+		this.heartbeats.stop();
 		await this.scheduling.revokeLeadership().catch(() => {});
 		await this.leaderTasks?.catch(() => {});
 		await this.raft.close();

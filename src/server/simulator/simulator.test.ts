@@ -22,10 +22,11 @@ before(async () => {
 		rpcAdvertise: "127.0.0.1:4647",
 		logger: nullLogger(),
 		numSchedulers: 2,
+		heartbeat: { minTTL: 300, grace: 300, failoverTTL: 2000 },
 	});
 	await srv.start();
 	await srv.leadershipReady();
-	sim = new Simulator(srv, { seed: 7, updateIntervalMs: 20 });
+	sim = new Simulator(srv, { seed: 7, updateIntervalMs: 20, heartbeatIntervalMs: 100 });
 	await sim.addNodes({ count: 10, attributes: (i) => ({ rack: `r${i % 2}` }) });
 	sim.start();
 });
@@ -182,4 +183,26 @@ test("evaluate with ForceReschedule replaces a failed allocation now, not after 
 test("simulated node IDs are UUID-shaped", () => {
 	for (let i = 0; i < 200; i++)
 		assert.match(simID(3, i), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+});
+
+test("a node that stops heartbeating goes down; its allocations are lost and replaced elsewhere", async () => {
+	await registerJob(srv, { Job: apiJob("survivor", 2) }, w);
+	const running = await waitFor(() => {
+		const r = liveAllocs("survivor").filter((a) => a.ClientStatus === "running");
+		return r.length === 2 ? r : undefined;
+	});
+	const victimNode = running[0]?.NodeID as string;
+	sim.stopHeartbeats(victimNode);
+	await waitFor(() => srv.state.get("nodes", victimNode)?.Status === "down", 5000);
+	const events = (srv.state.get("nodes", victimNode)?.Events as Row[]).map((e) => e.Message);
+	assert.ok(events.includes("Node heartbeat missed"), events.join(","));
+	const lost = await waitFor(() => {
+		const a = srv.state.get("allocs", running[0]?.ID as string);
+		return a?.ClientStatus === "lost" ? a : undefined;
+	});
+	assert.equal(lost.DesiredDescription, "alloc is lost since its node is down");
+	await waitFor(() => {
+		const r = liveAllocs("survivor").filter((a) => a.ClientStatus === "running");
+		return r.length === 2 && r.every((a) => a.NodeID !== victimNode);
+	});
 });

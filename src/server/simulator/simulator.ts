@@ -20,6 +20,8 @@ export interface SimulatorOptions {
 	clientBehaviour?: "run" | "complete-batch" | "none";
 	/** Batch client updates like a real client does (Nomad: 200 ms); ms. */
 	updateIntervalMs?: number;
+	/** How often simulated clients heartbeat (must stay under the server's min TTL); ms. */
+	heartbeatIntervalMs?: number;
 }
 
 export class Simulator {
@@ -28,6 +30,9 @@ export class Simulator {
 	private nodeCount = 0;
 	private readonly nodes = new Set<string>();
 	private timer: NodeJS.Timeout | undefined;
+	private heartbeatTimer: NodeJS.Timeout | undefined;
+	/** Nodes whose simulated client has stopped heartbeating (a failed machine). */
+	private readonly silent = new Set<string>();
 	private lastAllocIndex = 0;
 	private running = false;
 
@@ -37,6 +42,7 @@ export class Simulator {
 			seed: opts.seed ?? 1,
 			clientBehaviour: opts.clientBehaviour ?? "run",
 			updateIntervalMs: opts.updateIntervalMs ?? 200,
+			heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 5000,
 		};
 	}
 
@@ -80,8 +86,23 @@ export class Simulator {
 		});
 	}
 
-	/** Starts the simulated clients. */
+	/** Simulates a machine failure: its client stops heartbeating and the leader will mark it down. */
+	stopHeartbeats(nodeID: string): void {
+		this.silent.add(nodeID);
+	}
+
+	/** One heartbeat from every live simulated client (as Node.UpdateStatus ready would). */
+	heartbeatAll(): void {
+		for (const id of this.nodes) if (!this.silent.has(id)) this.srv.heartbeats.reset(id);
+	}
+
+	/** Starts the simulated clients: heartbeats, and alloc status updates unless behaviour is "none". */
 	start(): void {
+		if (!this.heartbeatTimer) {
+			this.heartbeatAll();
+			this.heartbeatTimer = setInterval(() => this.heartbeatAll(), this.opts.heartbeatIntervalMs);
+			this.heartbeatTimer.unref();
+		}
 		if (this.opts.clientBehaviour === "none" || this.timer) return;
 		this.timer = setInterval(() => void this.syncClients(), this.opts.updateIntervalMs);
 		this.timer.unref();
@@ -89,7 +110,9 @@ export class Simulator {
 
 	stop(): void {
 		if (this.timer) clearInterval(this.timer);
+		if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
 		this.timer = undefined;
+		this.heartbeatTimer = undefined;
 	}
 
 	/** One pass of the simulated clients: report status for allocations on simulated nodes. */
