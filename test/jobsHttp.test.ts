@@ -187,3 +187,46 @@ test("blocking query on a job wakes on update; versions, scale, stop, purge", as
 	assert.equal(gone.status, 404);
 	assert.equal(gone.text, "job not found");
 });
+
+test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async () => {
+	const list = await call("GET", "/v1/nodes?os=true");
+	assert.equal(list.status, 200);
+	assert.equal(list.json.length, 6);
+	const stub = list.json[0];
+	assert.equal(stub.Status, "ready");
+	assert.equal(stub.SchedulingEligibility, "eligible");
+	assert.equal(stub.Drain, false);
+	assert.deepEqual(Object.keys(stub.Attributes), ["os.name"]);
+	assert.equal(stub.NodeResources, undefined);
+	assert.ok(list.json.every((n: any, i: number) => i === 0 || list.json[i - 1].ID < n.ID));
+	const withRes = await call("GET", "/v1/nodes?resources=true&per_page=2");
+	assert.equal(withRes.json.length, 2);
+	assert.ok(withRes.json[0].NodeResources.Cpu.CpuShares > 0);
+	assert.equal(withRes.headers.get("x-nomad-nexttoken"), list.json[2].ID);
+
+	const node = await call("GET", `/v1/node/${stub.ID}`);
+	assert.equal(node.json.SecretID, "");
+	assert.equal(node.json.Drain, false);
+	assert.equal(node.json.Attributes["driver.mock"], "1");
+	const byPrefix = await call("GET", `/v1/node/${stub.ID.slice(0, 8)}`);
+	assert.equal(byPrefix.json.ID, stub.ID);
+	assert.equal((await call("GET", "/v1/node/does-not-exist")).status, 404);
+
+	const inel = await call("POST", `/v1/node/${stub.ID}/eligibility`, { Eligibility: "ineligible" });
+	assert.equal(inel.status, 200, inel.text);
+	assert.equal((await call("GET", `/v1/node/${stub.ID}`)).json.SchedulingEligibility, "ineligible");
+	const bad = await call("POST", `/v1/node/${stub.ID}/eligibility`, { Eligibility: "maybe" });
+	assert.equal(bad.status, 400);
+	await call("POST", `/v1/node/${stub.ID}/eligibility`, { Eligibility: "eligible" });
+
+	const ev = await call("POST", `/v1/node/${stub.ID}/evaluate`);
+	assert.equal(ev.status, 200);
+	assert.ok("EvalIDs" in ev.json && "NodeModifyIndex" in ev.json);
+	const allocs = await call("GET", `/v1/node/${stub.ID}/allocations`);
+	assert.ok(Array.isArray(allocs.json));
+
+	const purge = await call("POST", `/v1/node/${list.json[5].ID}/purge`);
+	assert.equal(purge.status, 200);
+	assert.equal((await call("GET", "/v1/nodes")).json.length, 5);
+	assert.equal((await call("POST", `/v1/node/${stub.ID}/drain`, {})).status, 501);
+});

@@ -9,6 +9,7 @@ import { jobRoutes } from "./jobRoutes.ts";
 import { keyringRoutes } from "./keyringRoutes.ts";
 import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
 import { namespaceRoutes } from "./namespaceRoutes.ts";
+import { nodeRoutes } from "./nodeRoutes.ts";
 import { operatorRoutes } from "./operatorRoutes.ts";
 import { statusRoutes } from "./statusRoutes.ts";
 import { telemetryRoutes } from "./telemetryRoutes.ts";
@@ -24,6 +25,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...jobRoutes(agent),
 		...jobParseRoutes(agent),
 		...evalAllocRoutes(agent),
+		...nodeRoutes(agent),
 		...miscRoutes(),
 	];
 	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
