@@ -9,6 +9,7 @@ import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { Server } from "../server/server.ts";
 import { Simulator } from "../server/simulator/simulator.ts";
+import { assembleClient, type ClientAssembly } from "./clientAssembly.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
 import type { AgentHandle, ClientHandle } from "./http/routes/context.ts";
@@ -37,6 +38,7 @@ export class Agent implements AgentHandle {
 	private serfListeners: (TcpServer | UdpSocket)[] = [];
 	private stopRuntimeMetrics: (() => void) | undefined;
 	private readonly simOpts: AgentOptions["sim"];
+	private clientAssembly: ClientAssembly | undefined;
 	simulator: Simulator | undefined;
 
 	constructor(opts: AgentOptions) {
@@ -106,13 +108,6 @@ export class Agent implements AgentHandle {
 			await this.server.leadershipReady();
 			if (this.simOpts && this.simOpts.nodes > 0) await this.startSimulator(this.server, this.simOpts);
 		}
-		if (c.client.enabled) {
-			// The client's server list: configured servers, else this agent's own server. Node
-			// registration and the rest of the client arrive with the client issue.
-			const own = this.server ? [this.rpcAdvertise()] : [];
-			const servers = c.client.servers.length > 0 ? [...c.client.servers] : own;
-			this.client = { servers: () => servers };
-		}
 		await this.listenRpcAndSerf();
 		const router = buildRouter(this);
 		for (const addr of c.normalizedAddrs.http) {
@@ -129,6 +124,28 @@ export class Agent implements AgentHandle {
 			this.https.push(http);
 			this.logger.info("http: listening", { address: `${a.address}:${a.port}` });
 		}
+		if (c.client.enabled) await this.startClient();
+	}
+
+	/**
+	 * The client agent. Its servers: configured ones, else this agent's own server. Only an
+	 * in-process server can be reached until the agent RPC transport exists.
+	 */
+	private async startClient(): Promise<void> {
+		const c = this.config;
+		const own = this.server ? [this.rpcAdvertise()] : [];
+		const servers = c.client.servers.length > 0 ? [...c.client.servers] : own;
+		if (!this.server) {
+			this.client = { servers: () => servers };
+			this.logger.warn(
+				"client: no local server, and the RPC transport to remote servers is not built yet; the node is not registered",
+			);
+			return;
+		}
+		const httpAddr = c.advertise.http || c.normalizedAddrs.http[0] || "";
+		this.clientAssembly = assembleClient(c, this.server, servers, httpAddr, this.logger);
+		this.client = this.clientAssembly.client;
+		await this.clientAssembly.client.start();
 	}
 
 	/** Registers simulated nodes (attributes sim.group = i % 10, sim.rack = r<i % 50>) and their clients. */
@@ -172,12 +189,14 @@ export class Agent implements AgentHandle {
 		this.logger.info("requesting shutdown");
 		this.stopRuntimeMetrics?.();
 		this.simulator?.stop();
+		await this.clientAssembly?.client.shutdown().catch(() => {});
 		// Stop the server first: its shutdown signal ends long-polls, so HTTP can close promptly.
 		const serverDone = this.server?.shutdown();
 		await Promise.all(this.https.map((h) => h.close()));
 		await serverDone;
 		this.rpcListener?.close();
 		for (const l of this.serfListeners) l.close();
+		this.clientAssembly?.cleanup();
 		this.logger.info("shutdown complete");
 	}
 }

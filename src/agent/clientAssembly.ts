@@ -1,0 +1,103 @@
+// Builds the client agent: its drivers from the agent configuration, its directories, and its
+// connection to the servers. With a server in the same process the connection is in-process;
+// remote servers need the agent-to-agent RPC transport (not built yet).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Allocation, Node } from "../api/types/index.ts";
+import { Client } from "../client/client.ts";
+import { mockDriver } from "../client/drivers/mock.ts";
+import { rawExecDriver } from "../client/drivers/rawExec.ts";
+import type { TaskDriver } from "../client/drivers/types.ts";
+import type { ServerAPI } from "../client/serverApi.ts";
+import type { Logger } from "../lib/logger.ts";
+import { NOMAD_VERSION } from "../lib/version.ts";
+import { clientAllocs, heartbeatNode, registerNode, updateAllocs } from "../server/endpoints/clientEndpoint.ts";
+import type { Server } from "../server/server.ts";
+import type { Row } from "../server/state/schema.ts";
+import type { AgentConfig } from "./config/types.ts";
+
+const truthy = (v: unknown): boolean => v === true || v === "1" || v === "true";
+
+/** raw_exec: enabled by `plugin "raw_exec" { config { enabled = true } }` or the legacy client option. */
+export function rawExecEnabled(c: AgentConfig): boolean {
+	const plugin = c.plugins.find((p) => p.name === "raw_exec");
+	return truthy(plugin?.config.enabled) || truthy(c.client.options["driver.raw_exec.enable"]);
+}
+
+export function driversFor(c: AgentConfig): Record<string, TaskDriver> {
+	return { raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }), mock: mockDriver() };
+}
+
+export function inProcessServerAPI(server: Server, servers: string[]): ServerAPI {
+	return {
+		registerNode: async (node: Node) => ({
+			heartbeatTTL: (await registerNode(server, node as unknown as Row)).heartbeatTTL,
+		}),
+		heartbeat: (id) => heartbeatNode(server, id),
+		allocations: async (id, minIndex, waitMs, signal) => {
+			const r = await clientAllocs(server, id, minIndex, waitMs, signal);
+			return { allocs: r.allocs as unknown as Allocation[], index: r.index };
+		},
+		updateAllocs: async (updates) => {
+			await updateAllocs(server, updates as unknown as Row[]);
+		},
+		servers: () => servers,
+	};
+}
+
+export interface ClientAssembly {
+	client: Client;
+	/** Removes the temporary directories of a -dev client. */
+	cleanup: () => void;
+}
+
+export function assembleClient(
+	c: AgentConfig,
+	server: Server,
+	servers: string[],
+	httpAddr: string,
+	logger: Logger,
+): ClientAssembly {
+	let temp: string | undefined;
+	let base = c.dataDir;
+	if (!base) {
+		// -dev keeps no state: allocation and client directories live in a temporary directory.
+		temp = mkdtempSync(join(tmpdir(), "nomad-ts-dev-"));
+		base = temp;
+	}
+	const client = new Client({
+		stateDir: c.client.stateDir || join(base, "client"),
+		allocDir: c.client.allocDir || join(base, "alloc"),
+		region: c.region,
+		fingerprint: {
+			nodeName: c.nodeName,
+			datacenter: c.datacenter,
+			nodeClass: c.client.nodeClass,
+			nodePool: c.client.nodePool,
+			meta: c.client.meta,
+			networkInterface: c.client.networkInterface || undefined,
+			cpuTotalCompute: c.client.cpuTotalCompute || undefined,
+			memoryTotalMB: c.client.memoryTotalMb || undefined,
+			reserved: {
+				cpu: c.client.reserved.cpu,
+				memoryMB: c.client.reserved.memory,
+				diskMB: c.client.reserved.disk,
+				reservedPorts: c.client.reserved.reservedPorts,
+			},
+			minDynamicPort: c.client.minDynamicPort,
+			maxDynamicPort: c.client.maxDynamicPort,
+			nomadVersion: NOMAD_VERSION,
+			httpAddr,
+		},
+		drivers: driversFor(c),
+		server: inProcessServerAPI(server, servers),
+		logger,
+	});
+	return {
+		client,
+		cleanup: () => {
+			if (temp) rmSync(temp, { recursive: true, force: true });
+		},
+	};
+}

@@ -1,0 +1,59 @@
+// The task driver boundary of the client: what the task runner asks of a driver (start a task, then
+// wait for it / signal it) and what a driver reports about itself when fingerprinted (the
+// Node.Drivers[name] DriverInfo and its attributes). Drivers run in the agent's process for now; a
+// plugin process boundary (as Nomad's go-plugin) can sit behind the same interface later.
+import type { Task } from "../../api/types/job.ts";
+
+export interface ExitResult {
+	exitCode: number;
+	/** Signal number that ended the process, 0 if it exited on its own. */
+	signal: number;
+	/** Set when the driver lost track of the task or it could not be waited on. */
+	err?: string;
+}
+
+export interface TaskHandle {
+	pid: number;
+	/** Resolves once, when the task has exited (the same promise on every call). */
+	wait(): Promise<ExitResult>;
+	/** Sends a signal. SIGKILL reaches the task's whole process group. No-op once exited. */
+	signal(sig: NodeJS.Signals): void;
+}
+
+export interface DriverFingerprint {
+	detected: boolean;
+	healthy: boolean;
+	healthDescription: string;
+	attributes: Record<string, string>;
+}
+
+export interface TaskStartConfig {
+	task: Task;
+	/** <alloc dir>/<task> */
+	taskDir: string;
+	/** <alloc dir> (the alloc's root, which holds alloc/ and the task dirs) */
+	allocDir: string;
+	/** The complete environment of the task (built by the task runner). */
+	env: Record<string, string>;
+	/** Opened for append by the driver and given to the task as its stdout/stderr. */
+	stdoutPath: string;
+	stderrPath: string;
+	user?: string;
+}
+
+export interface TaskDriver {
+	name: string;
+	fingerprint(): DriverFingerprint;
+	start(cfg: TaskStartConfig): Promise<TaskHandle>;
+}
+
+/**
+ * A start() error that may go away if the task is started again. Any other error is unrecoverable:
+ * the restart policy answers "Not Restarting" ("Error was unrecoverable"), as Nomad's
+ * structs.IsRecoverable does for driver errors not wrapped as recoverable.
+ */
+export class RecoverableStartError extends Error {}
+
+export function isRecoverable(err: unknown): boolean {
+	return err instanceof RecoverableStartError;
+}
