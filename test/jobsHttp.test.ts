@@ -191,8 +191,10 @@ test("blocking query on a job wakes on update; versions, scale, stop, purge", as
 test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async () => {
 	const list = await call("GET", "/v1/nodes?os=true");
 	assert.equal(list.status, 200);
-	assert.equal(list.json.length, 6);
-	const stub = list.json[0];
+	// Six simulated nodes plus the dev agent's own client node.
+	assert.equal(list.json.length, 7);
+	assert.equal(list.json.filter((n: any) => n.Name.startsWith("sim-")).length, 6);
+	const stub = list.json.find((n: any) => n.Name.startsWith("sim-"));
 	assert.equal(stub.Status, "ready");
 	assert.equal(stub.SchedulingEligibility, "eligible");
 	assert.equal(stub.Drain, false);
@@ -225,8 +227,9 @@ test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async
 	const allocs = await call("GET", `/v1/node/${stub.ID}/allocations`);
 	assert.ok(Array.isArray(allocs.json));
 
-	const purge = await call("POST", `/v1/node/${list.json[5].ID}/purge`);
+	const victim = list.json.filter((n: any) => n.Name.startsWith("sim-") && n.ID !== stub.ID)[0];
+	const purge = await call("POST", `/v1/node/${victim.ID}/purge`);
 	assert.equal(purge.status, 200);
-	assert.equal((await call("GET", "/v1/nodes")).json.length, 5);
+	assert.equal((await call("GET", "/v1/nodes")).json.length, 6);
 	assert.equal((await call("POST", `/v1/node/${stub.ID}/drain`, {})).status, 501);
 });

@@ -194,7 +194,7 @@ test("a node that stops heartbeating goes down; its allocations are lost and rep
 	const victimNode = running[0]?.NodeID as string;
 	sim.stopHeartbeats(victimNode);
 	await waitFor(() => srv.state.get("nodes", victimNode)?.Status === "down", 5000);
-	const events = (srv.state.get("nodes", victimNode)?.Events as Row[]).map((e) => e.Message);
+	const events = ((srv.state.get("nodes", victimNode)?.Events as Row[] | undefined) ?? []).map((e) => e.Message);
 	assert.ok(events.includes("Node heartbeat missed"), events.join(","));
 	const lost = await waitFor(() => {
 		const a = srv.state.get("allocs", running[0]?.ID as string);
