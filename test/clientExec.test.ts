@@ -120,3 +120,42 @@ test("a service task keeps running until its job is stopped; then the process is
 	assert.ok(alloc.TaskStates.s.Events.some((e: any) => e.Type === "Killed"));
 	await waitFor(async () => !running());
 });
+
+test("agent shutdown stops its tasks within the 5 s budget and leaves no process behind", async () => {
+	const ports = await freePorts();
+	const cfg = writeConfig(dir.path, "dev2.json", { ports, limits: { http_max_conns_per_client: 0 } });
+	const other = await startAgent(["-dev", `-config=${cfg}`, `-data-dir=${dir.path}/data2`], ports);
+	const marker = `nomad-ts-shutdown-${process.pid}-${Date.now()}`;
+	await fetch(`${other.url}/v1/jobs`, {
+		method: "PUT",
+		body: JSON.stringify({
+			Job: {
+				ID: "longrun",
+				Datacenters: ["*"],
+				TaskGroups: [
+					{
+						Name: "g",
+						Tasks: [
+							{ Name: "s", Driver: "raw_exec", Config: { command: "/bin/sh", args: ["-c", `sleep 600; : ${marker}`] } },
+						],
+					},
+				],
+			},
+		}),
+	});
+	await waitFor(async () => {
+		const a = (await (await fetch(`${other.url}/v1/job/longrun/allocations`)).json()) as any[];
+		return a[0]?.ClientStatus === "running";
+	});
+	const t0 = Date.now();
+	const code = await other.stop("SIGTERM");
+	assert.equal(code, 0);
+	assert.ok(Date.now() - t0 < 5000, `shutdown took ${Date.now() - t0} ms`);
+	let alive = true;
+	try {
+		alive = execFileSync("pgrep", ["-f", marker], { encoding: "utf8" }).trim() !== "";
+	} catch {
+		alive = false;
+	}
+	assert.equal(alive, false);
+});

@@ -91,6 +91,7 @@ export function assembleClient(
 			httpAddr,
 		},
 		drivers: driversFor(c),
+		maxKillTimeoutNs: c.client.maxKillTimeout,
 		server: inProcessServerAPI(server, servers),
 		logger,
 	});

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { AllocRunner, type ClientAllocUpdate } from "./allocrunner/index.ts";
+import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate } from "./allocrunner/index.ts";
 import type { TaskDriver } from "./drivers/types.ts";
 import { type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
 import type { ServerAPI } from "./serverApi.ts";
@@ -23,7 +23,11 @@ export interface ClientOptions {
 	logger: Logger;
 	/** How often batched alloc updates are sent, ms (Nomad: 200). */
 	updateIntervalMs?: number;
+	/** client.max_kill_timeout in ns (Nomad: 30 s). */
+	maxKillTimeoutNs?: number;
 }
+
+const SHUTDOWN_KILL_TIMEOUT_NS = 1e9;
 
 export class Client {
 	private readonly opts: ClientOptions;
@@ -31,6 +35,7 @@ export class Client {
 	readonly nodeID: string;
 	node: Node | undefined;
 	private readonly runners = new Map<string, AllocRunner>();
+	private readonly runnerDeps = new Map<string, AllocRunnerDeps>();
 	private readonly pending = new Map<string, ClientAllocUpdate>();
 	private readonly ctl = new AbortController();
 	private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -137,7 +142,7 @@ export class Client {
 			// Terminal allocations we never ran (or already forgot) need no runner.
 			if (alloc.DesiredStatus !== "run" || ["complete", "failed", "lost"].includes(alloc.ClientStatus)) continue;
 			if (!alloc.Job) continue;
-			const r = new AllocRunner(alloc, {
+			const deps: AllocRunnerDeps = {
 				allocDirRoot: this.opts.allocDir,
 				node: {
 					ID: this.nodeID,
@@ -150,8 +155,11 @@ export class Client {
 				drivers: this.opts.drivers,
 				logger: this.logger,
 				onUpdate: (u) => this.pending.set(u.ID, u),
-			});
+				maxKillTimeoutNs: this.opts.maxKillTimeoutNs,
+			};
+			const r = new AllocRunner(alloc, deps);
 			this.runners.set(alloc.ID, r);
+			this.runnerDeps.set(alloc.ID, deps);
 			r.run().catch((err: unknown) => this.logger.error("alloc runner failed", { alloc_id: alloc.ID, error: err }));
 		}
 	}
@@ -180,7 +188,9 @@ export class Client {
 		if (this.updateTimer) clearInterval(this.updateTimer);
 		await this.watch?.catch(() => {});
 		await this.flushUpdates();
-		// Tasks do not outlive the agent yet (no node supervisor): stop them cleanly.
+		// Tasks do not outlive the agent yet (no node supervisor): stop them, fast enough for the
+		// agent's 5 s shutdown budget (kill signal, then SIGKILL after at most 1 s).
+		for (const d of this.runnerDeps.values()) d.maxKillTimeoutNs = SHUTDOWN_KILL_TIMEOUT_NS;
 		await Promise.all([...this.runners.values()].map((r) => r.destroy().catch(() => {})));
 	}
 }

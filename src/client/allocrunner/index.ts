@@ -112,7 +112,10 @@ export class AllocRunner {
 					now: this.now,
 					gate: this.coordinator.gate(taskStage(task)),
 					onStateUpdated: () => this.taskStateUpdated(),
-					maxKillTimeoutNs: deps.maxKillTimeoutNs,
+					// Read at kill time: the client lowers it when the agent shuts down.
+					get maxKillTimeoutNs() {
+						return deps.maxKillTimeoutNs;
+					},
 					logMaxBytes: deps.logMaxBytes,
 				}),
 			);
