@@ -121,6 +121,51 @@ test("a service task keeps running until its job is stopped; then the process is
 	await waitFor(async () => !running());
 });
 
+test("signal and restart reach a running task through /v1/client/allocation", async () => {
+	const job = {
+		ID: "trapper",
+		Datacenters: ["*"],
+		TaskGroups: [
+			{
+				Name: "g",
+				Tasks: [
+					{
+						Name: "s",
+						Driver: "raw_exec",
+						Config: {
+							command: "/bin/sh",
+							args: ["-c", 'trap "echo got >> $NOMAD_ALLOC_DIR/sig.txt" USR1; while true; do sleep 0.1; done'],
+						},
+						KillTimeout: 1e9,
+						Resources: { CPU: 100, MemoryMB: 64 },
+					},
+				],
+			},
+		],
+	};
+	await put("/v1/jobs", { Job: job });
+	const alloc = await waitFor(async () => {
+		const a = (await get("/v1/job/trapper/allocations"))[0];
+		return a?.ClientStatus === "running" ? a : undefined;
+	});
+	const sig = await fetch(`${agent.url}/v1/client/allocation/${alloc.ID}/signal`, {
+		method: "POST",
+		body: JSON.stringify({ Task: "s", Signal: "SIGUSR1" }),
+	});
+	assert.equal(sig.status, 200, await sig.text());
+	const file = join(dir.path, "data", "alloc", alloc.ID, "alloc", "sig.txt");
+	await waitFor(async () => existsSync(file) && readFileSync(file, "utf8").includes("got"));
+	const restart = await fetch(`${agent.url}/v1/client/allocation/${alloc.ID}/restart`, { method: "POST", body: "{}" });
+	assert.equal(restart.status, 200, await restart.text());
+	await waitFor(async () => (await get(`/v1/allocation/${alloc.ID}`)).TaskStates?.s?.Restarts === 1);
+	const unknown = await fetch(`${agent.url}/v1/client/allocation/00000000-0000-0000-0000-000000000000/signal`, {
+		method: "POST",
+	});
+	assert.equal(unknown.status, 404);
+	await put("/v1/job/trapper", undefined, "DELETE");
+	await waitFor(async () => (await get("/v1/job/trapper/allocations"))[0]?.ClientStatus === "complete");
+});
+
 test("agent shutdown stops its tasks within the 5 s budget and leaves no process behind", async () => {
 	const ports = await freePorts();
 	const cfg = writeConfig(dir.path, "dev2.json", { ports, limits: { http_max_conns_per_client: 0 } });

@@ -62,6 +62,10 @@ export class Agent implements AgentHandle {
 		return this.config.enableDebug;
 	}
 
+	localRunner(allocID: string) {
+		return this.clientAssembly?.client.runner(allocID);
+	}
+
 	/** The RPC address other agents should use for this one ("ip:port"). */
 	rpcAdvertise(): string {
 		return this.config.advertise.rpc || this.config.normalizedAddrs.rpc;

@@ -10,6 +10,12 @@ export interface ClientHandle {
 	servers(): string[];
 }
 
+/** What routes may do with an allocation running on this agent's client. */
+export interface LocalAllocRunner {
+	restart(task: string | undefined): Promise<void>;
+	signal(task: string | undefined, signal: string): Promise<void>;
+}
+
 export interface AgentHandle {
 	readonly region: string;
 	readonly server: Server | undefined;
@@ -17,6 +23,8 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** The runner of an allocation on this agent's own client, if it runs here. */
+	localRunner?(allocID: string): LocalAllocRunner | undefined;
 }
 
 /** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */

@@ -2,6 +2,7 @@
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
+import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import type { AgentHandle } from "./context.ts";
 import { evalAllocRoutes } from "./evalAllocRoutes.ts";
 import { jobParseRoutes } from "./jobParseRoutes.ts";
@@ -26,6 +27,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...jobParseRoutes(agent),
 		...evalAllocRoutes(agent),
 		...nodeRoutes(agent),
+		...clientAllocRoutes(agent),
 		...miscRoutes(),
 	];
 	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];

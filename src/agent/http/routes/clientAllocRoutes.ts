@@ -1,0 +1,55 @@
+// /v1/client/allocation/<id>/{restart,signal}: lifecycle actions on an allocation, served by the
+// client that runs it. Only this agent's own client is reachable until the agent RPC transport
+// exists; the rest of the client API (stats, fs, logs, gc) is its own issue.
+import { CodedError } from "../../../lib/errors.ts";
+import { decodeOptionalBody, foldKeys } from "../body.ts";
+import { byMethod, putOrPost } from "../methods.ts";
+import type { Route } from "../types.ts";
+import type { AgentHandle } from "./context.ts";
+
+export function clientAllocRoutes(agent: AgentHandle): Route[] {
+	return [
+		{
+			pattern: "/v1/client/allocation/",
+			acl: "namespace:alloc-lifecycle",
+			cors: true,
+			handler: async (ctx) => {
+				const parts = ctx.rest.split("/");
+				if (parts.length !== 2 || !parts[0]) throw new CodedError(404, "resource not found");
+				const [allocID, action] = parts as [string, string];
+				if (action !== "restart" && action !== "signal") {
+					throw new CodedError(501, `${ctx.path} is not implemented in nomad-ts yet`);
+				}
+				const runner = agent.localRunner?.(allocID);
+				if (!runner) {
+					const known = agent.server?.state.get("allocs", allocID);
+					throw new CodedError(404, known ? "No path to node" : `Unknown allocation "${allocID}"`);
+				}
+				const handler = async () => {
+					const body = foldKeys((await decodeOptionalBody(ctx)) ?? {}, {
+						TaskName: true,
+						AllTasks: true,
+						Task: true,
+						Signal: true,
+					}) as Record<string, unknown>;
+					try {
+						if (action === "restart") {
+							const task = typeof body.TaskName === "string" && body.TaskName !== "" ? body.TaskName : undefined;
+							if (task && body.AllTasks === true)
+								throw new CodedError(400, "task name cannot be set if all tasks are restarted");
+							await runner.restart(task);
+						} else {
+							const signal = typeof body.Signal === "string" && body.Signal !== "" ? body.Signal : "SIGKILL";
+							await runner.signal(typeof body.Task === "string" && body.Task !== "" ? body.Task : undefined, signal);
+						}
+					} catch (err) {
+						if (err instanceof CodedError) throw err;
+						throw new CodedError(500, (err as Error).message);
+					}
+					return { Index: 0 };
+				};
+				return action === "signal" ? byMethod(putOrPost(handler))(ctx) : handler();
+			},
+		},
+	];
+}
