@@ -8,17 +8,8 @@ import { CodedError } from "../../lib/errors.ts";
 import { JobCmd } from "../fsm/jobCommands.ts";
 import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
 import { PlanCmd } from "../fsm/planCommands.ts";
-import {
-	type AdmissionConfig,
-	addImpliedConstraints,
-	apiJobToStructs,
-	formatValidationErrors,
-	formatWarnings,
-	jobDiff,
-	jobWarnings,
-	specChanged,
-	validateJob,
-} from "../jobs/index.ts";
+import type { AdmissionConfig } from "../jobs/index.ts";
+import { admission } from "../jobs/lazy.ts";
 import { paginate } from "../paginate.ts";
 import type { Server } from "../server.ts";
 import type { Row } from "../state/schema.ts";
@@ -128,7 +119,8 @@ function newEval(job: Row, triggeredBy: string, priority: number | undefined, ex
 const needsEval = (job: Row): boolean => !((job.Periodic as Row | null)?.Enabled === true) && !job.ParameterizedJob;
 
 /** Converts, defaults and validates a request's job; rejects what Nomad rejects. */
-export function admitJob(srv: Server, apiJob: unknown, w: WriteRequest): Job {
+export async function admitJob(srv: Server, apiJob: unknown, w: WriteRequest): Promise<Job> {
+	const { addImpliedConstraints, apiJobToStructs, formatValidationErrors, validateJob } = await admission();
 	if (apiJob === undefined || apiJob === null) throw new CodedError(400, "Job must be specified");
 	const requestNamespace = w.Namespace && w.Namespace !== "default" ? w.Namespace : undefined;
 	const job = addImpliedConstraints(
@@ -147,7 +139,8 @@ export async function registerJob(
 	pathID?: string,
 ): Promise<RegisterResponse> {
 	srv.checkRoute(w.Region, { write: true });
-	const job = admitJob(srv, req.Job, w) as unknown as Row;
+	const job = (await admitJob(srv, req.Job, w)) as unknown as Row;
+	const { formatWarnings, jobWarnings, specChanged } = await admission();
 	if (pathID !== undefined && job.ID !== pathID) throw new CodedError(400, "Job ID does not match name");
 	const cfg = srv.state.get("scheduler_config", "config");
 	if (cfg?.RejectJobRegistration === true) {
@@ -315,6 +308,7 @@ export async function jobVersions(
 	if (out.length === 0) throw new CodedError(404, "job versions not found");
 	let diffs: unknown[] | null = null;
 	if (withDiffs) {
+		const { jobDiff } = await admission();
 		diffs = [];
 		for (let i = 0; i + 1 < out.length; i++) {
 			diffs.push(jobDiff(out[i + 1] as unknown as Job, out[i] as unknown as Job, false));

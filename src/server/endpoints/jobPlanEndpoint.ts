@@ -9,7 +9,7 @@ import { CodedError } from "../../lib/errors.ts";
 import { schedulers } from "../../scheduler/index.ts";
 import type { Planner, SchedulerState } from "../../scheduler/types.ts";
 import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
-import { formatWarnings, jobDiff, jobWarnings, specChanged } from "../jobs/index.ts";
+import { admission } from "../jobs/lazy.ts";
 import { nextLaunch } from "../periodic/cron.ts";
 import { SnapshotSchedulerState } from "../schedulerState.ts";
 import { seededRandom } from "../schedulerWorkers.ts";
@@ -36,7 +36,8 @@ export async function planJob(
 	w: WriteRequest,
 ): Promise<Record<string, unknown>> {
 	srv.checkRoute(w.Region, { write: true });
-	const job = admitJob(srv, apiJob, w);
+	const job = await admitJob(srv, apiJob, w);
+	const { formatWarnings, jobDiff, jobWarnings, specChanged } = await admission();
 	if (job.ID !== opts.pathID) throw new CodedError(400, "Job ID does not match");
 	if (isParameterized(job as never)) throw new CodedError(400, "can't plan parameterized job");
 	const snapshot = srv.state.snapshot();

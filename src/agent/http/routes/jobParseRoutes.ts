@@ -1,15 +1,7 @@
 // /v1/jobs/parse (HCL2 → api.Job, as the CLI and UI use it) and /v1/validate/job.
-import { parseJobspec } from "../../../jobspec/index.ts";
 import { CodedError } from "../../../lib/errors.ts";
 import { admissionConfig } from "../../../server/endpoints/jobEndpoint.ts";
-import {
-	addImpliedConstraints,
-	apiJobToStructs,
-	formatValidationErrors,
-	formatWarnings,
-	jobWarnings,
-	validateJob,
-} from "../../../server/jobs/index.ts";
+import { admission } from "../../../server/jobs/lazy.ts";
 import { decodeBody, expectObject, foldKeys } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
 import { parseWriteRequest } from "../query.ts";
@@ -34,6 +26,8 @@ export function jobParseRoutes(agent: AgentHandle): Route[] {
 					const src = typeof body.JobHCL === "string" ? body.JobHCL : "";
 					if (src.trim() === "") throw new CodedError(400, "Job spec is empty");
 					let job: Record<string, unknown>;
+					// The HCL toolchain is big and only this endpoint needs it: load it on first use.
+					const { parseJobspec } = await import("../../../jobspec/index.ts");
 					try {
 						job = await parseJobspec(src, {
 							filename: "input.hcl",
@@ -44,6 +38,7 @@ export function jobParseRoutes(agent: AgentHandle): Route[] {
 						throw new CodedError(400, `Failed to parse job: ${(err as Error).message}`);
 					}
 					if (body.Canonicalize === true) {
+						const { apiJobToStructs } = await admission();
 						// The server's canonical form carries the same defaults the api package's
 						// Canonicalize() fills in (nomad-ts has no separate api-side defaulting).
 						return apiJobToStructs(job, admissionConfig(serverOf(agent)), {
@@ -66,6 +61,14 @@ export function jobParseRoutes(agent: AgentHandle): Route[] {
 					if (body.Job === undefined || body.Job === null) throw new CodedError(400, "Job must be specified");
 					const srv = serverOf(agent);
 					const w = parseWriteRequest(ctx, agent.region);
+					const {
+						addImpliedConstraints,
+						apiJobToStructs,
+						formatValidationErrors,
+						formatWarnings,
+						jobWarnings,
+						validateJob,
+					} = await admission();
 					try {
 						const job = addImpliedConstraints(apiJobToStructs(body.Job, admissionConfig(srv), { region: w.Region }));
 						const errs = validateJob(job, admissionConfig(srv));
