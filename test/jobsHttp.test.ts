@@ -231,5 +231,12 @@ test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async
 	const purge = await call("POST", `/v1/node/${victim.ID}/purge`);
 	assert.equal(purge.status, 200);
 	assert.equal((await call("GET", "/v1/nodes")).json.length, 6);
-	assert.equal((await call("POST", `/v1/node/${stub.ID}/drain`, {})).status, 501);
+	const drain = await call("POST", `/v1/node/${stub.ID}/drain`, { DrainSpec: { Deadline: 60e9 } });
+	assert.equal(drain.status, 200, drain.text);
+	const drained = await waitFor(async () => {
+		const n = (await call("GET", `/v1/node/${stub.ID}`)).json;
+		return n.LastDrain?.Status === "complete" ? n : undefined;
+	});
+	assert.equal(drained.Drain, false);
+	assert.equal(drained.SchedulingEligibility, "ineligible");
 });

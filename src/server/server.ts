@@ -11,6 +11,7 @@ import type { Logger } from "../lib/logger.ts";
 import { schedulers } from "../scheduler/index.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
 import { DEFAULT_GC_THRESHOLDS, type GCThresholds, runCoreGC } from "./coreGC.ts";
+import { Drainer } from "./drainer.ts";
 import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
 import { evalCommands } from "./fsm/evalCommands.ts";
 import { type ApplyResult, FSM } from "./fsm/fsm.ts";
@@ -127,6 +128,8 @@ export class Server {
 	readonly scheduling: Scheduling;
 	/** Node liveness timers (leader). */
 	readonly heartbeats: Heartbeats;
+	/** Migrates allocations off draining nodes (leader). */
+	readonly drainer: Drainer = new Drainer(this);
 
 	/** Restores state from the log, then takes leadership if bootstrap_expect is met. */
 	async start(): Promise<void> {
@@ -171,6 +174,7 @@ export class Server {
 			}
 			await this.scheduling.establishLeadership();
 			this.heartbeats.start();
+			this.drainer.start();
 			this.periodic = createPeriodicDispatcher(this);
 			this.periodic.setEnabled(true);
 			await this.periodic.restore(this.state.scan("jobs") as Iterable<unknown> as Iterable<Job>);
@@ -302,6 +306,7 @@ export class Server {
 		this.periodic?.stop();
 		if (this.gcTimer) clearInterval(this.gcTimer);
 		this.heartbeats.stop();
+		this.drainer.stop();
 		await this.scheduling.revokeLeadership().catch(() => {});
 		await this.leaderTasks?.catch(() => {});
 		await this.raft.close();

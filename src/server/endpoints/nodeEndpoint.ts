@@ -185,3 +185,55 @@ export async function purgeNode(srv: Server, id: string, w: WriteRequest): Promi
 	if (evals.length > 0) evalIndex = (await srv.apply(EvalCmd.update, { Evals: evals })).index;
 	return updateResponse({ ids: evals.map((e) => e.ID as string), index: evalIndex }, r.index);
 }
+
+export interface DrainRequest {
+	/** null/undefined cancels a drain. Deadline in ns: 0 = no deadline, < 0 = force now. */
+	DrainSpec: { Deadline: number; IgnoreSystemJobs: boolean } | null;
+	MarkEligible: boolean;
+	Meta: Record<string, string> | null;
+}
+
+/** Starts, changes or cancels a node drain; the leader's drainer does the migrating. */
+export async function setDrain(srv: Server, id: string, req: DrainRequest, w: WriteRequest): Promise<Row> {
+	srv.checkRoute(w.Region, { write: true });
+	existing(srv, id);
+	const now = new Date();
+	let r: { index: number };
+	if (req.DrainSpec) {
+		const deadline = req.DrainSpec.Deadline;
+		if (!Number.isFinite(deadline)) throw new CodedError(400, "invalid drain deadline");
+		r = await srv.apply(NodeCmd.updateDrain, {
+			NodeID: id,
+			DrainStrategy: {
+				Deadline: deadline,
+				IgnoreSystemJobs: req.DrainSpec.IgnoreSystemJobs === true,
+				ForceDeadline: deadline > 0 ? new Date(now.getTime() + deadline / 1e6).toISOString() : null,
+				StartedAt: now.toISOString(),
+			},
+			LastDrain: {
+				StartedAt: now.toISOString(),
+				UpdatedAt: now.toISOString(),
+				Status: "draining",
+				AccessorID: "",
+				Meta: req.Meta ?? null,
+			},
+			Event: { Message: "Node drain strategy set", Subsystem: "Drain", Details: null, Timestamp: now.toISOString() },
+		});
+	} else {
+		const node = existing(srv, id);
+		const last = (node.LastDrain as Row | null) ?? null;
+		r = await srv.apply(NodeCmd.updateDrain, {
+			NodeID: id,
+			DrainStrategy: null,
+			Eligibility: req.MarkEligible ? "eligible" : undefined,
+			LastDrain: last ? { ...last, Status: "canceled", UpdatedAt: now.toISOString() } : null,
+			Event: {
+				Message: "Node drain strategy cancelled",
+				Subsystem: "Drain",
+				Details: null,
+				Timestamp: now.toISOString(),
+			},
+		});
+	}
+	return updateResponse({ ids: [], index: 0 }, r.index);
+}

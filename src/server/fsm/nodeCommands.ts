@@ -8,6 +8,7 @@ export const NodeCmd = {
 	updateStatus: "NodeUpdateStatus",
 	updateEligibility: "NodeUpdateEligibility",
 	deregister: "NodeDeregister",
+	updateDrain: "NodeUpdateDrain",
 } as const;
 
 const MAX_EVENTS = 10;
@@ -61,6 +62,28 @@ export const nodeCommands: Record<string, CommandHandler> = {
 		tx.put("nodes", {
 			...node,
 			SchedulingEligibility: p.Eligibility,
+			Events: withEvent(node, p.Event as Row | undefined, tx.index),
+			ModifyIndex: tx.index,
+		});
+		return true;
+	},
+
+	/**
+	 * {NodeID, DrainStrategy (null = no drain), Eligibility?, LastDrain?, Event?}: starting a drain
+	 * makes the node ineligible; ending one leaves eligibility as asked (Nomad keeps it ineligible
+	 * unless MarkEligible).
+	 */
+	[NodeCmd.updateDrain]: (tx, p) => {
+		const node = tx.get("nodes", p.NodeID as string);
+		if (!node) throw new Error("node not found");
+		const drain = (p.DrainStrategy as Row | null | undefined) ?? null;
+		tx.put("nodes", {
+			...node,
+			DrainStrategy: drain,
+			SchedulingEligibility: drain
+				? "ineligible"
+				: ((p.Eligibility as string | undefined) ?? node.SchedulingEligibility),
+			LastDrain: p.LastDrain ?? node.LastDrain ?? null,
 			Events: withEvent(node, p.Event as Row | undefined, tx.index),
 			ModifyIndex: tx.index,
 		});

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { nullLogger } from "../../lib/logger.ts";
 import { forceGC, stopAlloc } from "../endpoints/evalAllocWrites.ts";
 import { deregisterJob, evaluateJob, getJob, registerJob } from "../endpoints/jobEndpoint.ts";
+import { setDrain } from "../endpoints/nodeEndpoint.ts";
 import { PlanCmd } from "../fsm/planCommands.ts";
 import { Server } from "../server.ts";
 import type { Row } from "../state/schema.ts";
@@ -205,4 +206,36 @@ test("a node that stops heartbeating goes down; its allocations are lost and rep
 		const r = liveAllocs("survivor").filter((a) => a.ClientStatus === "running");
 		return r.length === 2 && r.every((a) => a.NodeID !== victimNode);
 	});
+});
+
+test("draining a node migrates its allocations elsewhere, then the drain completes", async () => {
+	await registerJob(
+		srv,
+		{ Job: apiJob("moveme", 3, { Constraints: [{ LTarget: "${attr.rack}", RTarget: "r0", Operand: "=" }] }) },
+		w,
+	);
+	const running = await waitFor(() => {
+		const r = liveAllocs("moveme").filter((a) => a.ClientStatus === "running");
+		return r.length === 3 ? r : undefined;
+	});
+	const target = running[0]?.NodeID as string;
+	await setDrain(
+		srv,
+		target,
+		{ DrainSpec: { Deadline: 60e9, IgnoreSystemJobs: false }, MarkEligible: false, Meta: null },
+		w,
+	);
+	assert.equal(srv.state.get("nodes", target)?.SchedulingEligibility, "ineligible");
+	await waitFor(() => {
+		const node = srv.state.get("nodes", target);
+		return node?.DrainStrategy === null && (node.LastDrain as Row | null)?.Status === "complete";
+	}, 15_000);
+	const after = await waitFor(() => {
+		const r = liveAllocs("moveme").filter((a) => a.ClientStatus === "running");
+		return r.length === 3 ? r : undefined;
+	});
+	assert.ok(after.every((a) => a.NodeID !== target));
+	assert.equal(srv.state.get("nodes", target)?.SchedulingEligibility, "ineligible");
+	const events = ((srv.state.get("nodes", target)?.Events as Row[] | undefined) ?? []).map((e) => e.Message);
+	assert.ok(events.includes("Node drain complete"), events.join(","));
 });

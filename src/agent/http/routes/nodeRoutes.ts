@@ -7,6 +7,7 @@ import {
 	listNodes,
 	nodeAllocations,
 	purgeNode,
+	setDrain,
 	setEligibility,
 } from "../../../server/endpoints/nodeEndpoint.ts";
 import { decodeBody, expectObject, foldKeys } from "../body.ts";
@@ -95,7 +96,40 @@ export function nodeRoutes(agent: AgentHandle): Route[] {
 							}),
 						)(ctx);
 					case "drain":
-						throw new CodedError(501, "node drain is not implemented in nomad-ts yet");
+						return byMethod(
+							putOrPost(async () => {
+								const body = foldKeys(expectObject(await decodeBody(ctx), "NodeUpdateDrainRequest"), {
+									NodeID: true,
+									DrainSpec: { Deadline: true, IgnoreSystemJobs: true },
+									MarkEligible: true,
+									Meta: true,
+								}) as Record<string, unknown>;
+								const spec = body.DrainSpec as { Deadline?: unknown; IgnoreSystemJobs?: unknown } | null | undefined;
+								if (spec && spec.Deadline !== undefined && typeof spec.Deadline !== "number") {
+									throw new CodedError(
+										400,
+										"json: cannot unmarshal into Go struct field DrainSpec.Deadline of type time.Duration",
+									);
+								}
+								const out = await setDrain(
+									serverOf(agent),
+									id,
+									{
+										DrainSpec: spec
+											? {
+													Deadline: (spec.Deadline as number | undefined) ?? 0,
+													IgnoreSystemJobs: spec.IgnoreSystemJobs === true,
+												}
+											: null,
+										MarkEligible: body.MarkEligible === true,
+										Meta: (body.Meta as Record<string, string> | null | undefined) ?? null,
+									},
+									write(ctx),
+								);
+								setIndex(ctx, out.Index as number);
+								return out;
+							}),
+						)(ctx);
 					default:
 						throw new CodedError(404, "resource not found");
 				}
