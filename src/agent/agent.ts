@@ -2,18 +2,22 @@
 // listeners on the RPC and Serf ports. It wires layers together and owns start/stop order.
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { mkdirSync } from "node:fs";
+import { createServer as createHttpServer, type Server as NodeHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { join } from "node:path";
+import type { ServerAPI } from "../client/serverApi.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
+import { RpcClient, RpcServer } from "../rpc/transport.ts";
 import { Server } from "../server/server.ts";
 import { Simulator } from "../server/simulator/simulator.ts";
-import { assembleClient, type ClientAssembly } from "./clientAssembly.ts";
+import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
 import type { AgentHandle, ClientHandle } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
+import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
 	config: AgentConfig;
@@ -39,6 +43,9 @@ export class Agent implements AgentHandle {
 	private stopRuntimeMetrics: (() => void) | undefined;
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
+	private rpcClient: RpcClient | undefined;
+	private rpcServer: RpcServer | undefined;
+	private rpcHttp: NodeHttpServer | undefined;
 	simulator: Simulator | undefined;
 
 	constructor(opts: AgentOptions) {
@@ -139,15 +146,16 @@ export class Agent implements AgentHandle {
 		const c = this.config;
 		const own = this.server ? [this.rpcAdvertise()] : [];
 		const servers = c.client.servers.length > 0 ? [...c.client.servers] : own;
-		if (!this.server) {
-			this.client = { servers: () => servers };
-			this.logger.warn(
-				"client: no local server, and the RPC transport to remote servers is not built yet; the node is not registered",
-			);
-			return;
+		let api: ServerAPI;
+		if (this.server && c.client.servers.length === 0) {
+			api = inProcessServerAPI(this.server, servers);
+		} else {
+			// Remote servers: one RPC connection with failover; addresses default to port 4647.
+			this.rpcClient = new RpcClient(servers.map((s) => (s.includes(":") ? s : `${s}:4647`)));
+			api = rpcServerAPI(this.rpcClient);
 		}
 		const httpAddr = c.advertise.http || c.normalizedAddrs.http[0] || "";
-		this.clientAssembly = assembleClient(c, this.server, servers, httpAddr, this.logger);
+		this.clientAssembly = assembleClient(c, api, httpAddr, this.logger);
 		this.client = this.clientAssembly.client;
 		await this.clientAssembly.client.start();
 	}
@@ -173,7 +181,20 @@ export class Agent implements AgentHandle {
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
 		const rpc = splitHostPort(c.normalizedAddrs.rpc);
-		this.rpcListener = await listenTcp(rpc.host, rpc.port);
+		if (this.server) {
+			// Agent RPC: WebSocket + msgpack on the RPC port (client → server calls today).
+			this.rpcHttp = createHttpServer((_req, res) => {
+				res.writeHead(404).end();
+			});
+			this.rpcServer = new RpcServer(this.rpcHttp);
+			registerServerRpc(this.rpcServer, this.server);
+			await new Promise<void>((resolve, reject) => {
+				this.rpcHttp?.once("error", reject);
+				this.rpcHttp?.listen(rpc.port, rpc.host, () => resolve());
+			});
+		} else {
+			this.rpcListener = await listenTcp(rpc.host, rpc.port);
+		}
 		if (c.server.enabled) {
 			const serf = splitHostPort(c.normalizedAddrs.serf);
 			this.serfListeners.push(await listenTcp(serf.host, serf.port));
@@ -199,6 +220,10 @@ export class Agent implements AgentHandle {
 		await Promise.all(this.https.map((h) => h.close()));
 		await serverDone;
 		this.rpcListener?.close();
+		this.rpcClient?.close();
+		this.rpcServer?.close();
+		this.rpcHttp?.close();
+		this.rpcHttp?.closeAllConnections();
 		for (const l of this.serfListeners) l.close();
 		this.clientAssembly?.cleanup();
 		this.logger.info("shutdown complete");

@@ -52,13 +52,7 @@ export interface ClientAssembly {
 	cleanup: () => void;
 }
 
-export function assembleClient(
-	c: AgentConfig,
-	server: Server,
-	servers: string[],
-	httpAddr: string,
-	logger: Logger,
-): ClientAssembly {
+export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string, logger: Logger): ClientAssembly {
 	let temp: string | undefined;
 	let base = c.dataDir;
 	if (!base) {
@@ -92,7 +86,7 @@ export function assembleClient(
 		},
 		drivers: driversFor(c),
 		maxKillTimeoutNs: c.client.maxKillTimeout,
-		server: inProcessServerAPI(server, servers),
+		server: api,
 		logger,
 	});
 	return {

@@ -53,7 +53,7 @@ process.on("exit", () => {
 export async function startAgent(
 	args: string[],
 	ports: Ports,
-	opts: { waitLeader?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+	opts: { waitLeader?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv; readyPath?: string } = {},
 ): Promise<StartedAgent> {
 	const proc = spawn(process.execPath, [BIN, "agent", ...args], {
 		cwd: REPO,
@@ -89,9 +89,9 @@ export async function startAgent(
 	for (;;) {
 		if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${out}`);
 		try {
-			const r = await fetch(`${url}/v1/status/leader`);
+			const r = await fetch(`${url}${opts.readyPath ?? "/v1/status/leader"}`);
 			const body = await r.text();
-			if (r.ok && (opts.waitLeader === false || body !== '""')) return agent;
+			if (r.ok && (opts.waitLeader === false || opts.readyPath || body !== '""')) return agent;
 		} catch {
 			// not listening yet
 		}

@@ -1,0 +1,209 @@
+// Agent-to-agent RPC: one WebSocket per client↔server pair, msgpack frames, calls in both
+// directions over the same connection (the client dials, so servers reach clients behind NAT).
+// Frames: {t:"q", i, m, a} a request; {t:"r", i, r} a result; {t:"r", i, e, c?} an error with an
+// optional HTTP-ish code. Method handlers are registered by name on each side.
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import { Packr } from "msgpackr";
+import { WebSocket, WebSocketServer } from "ws";
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+export type RpcHandler = (args: unknown, conn: RpcConnection) => Promise<unknown>;
+
+export class RpcError extends Error {
+	readonly code: number | undefined;
+	constructor(message: string, code?: number) {
+		super(message);
+		this.name = "RpcError";
+		this.code = code;
+	}
+}
+
+interface Pending {
+	resolve: (v: unknown) => void;
+	reject: (e: Error) => void;
+	timer: NodeJS.Timeout | undefined;
+}
+
+/** One live connection; either side may call the other. */
+export class RpcConnection {
+	readonly ws: WebSocket;
+	private readonly handlers: Map<string, RpcHandler>;
+	private readonly pending = new Map<number, Pending>();
+	private nextID = 1;
+	/** Set by the server side once the peer says who it is (e.g. the node ID). */
+	peerID = "";
+	readonly closed: Promise<void>;
+
+	constructor(ws: WebSocket, handlers: Map<string, RpcHandler>) {
+		this.ws = ws;
+		this.handlers = handlers;
+		this.closed = new Promise((resolve) => {
+			ws.on("close", () => {
+				for (const p of this.pending.values()) {
+					if (p.timer) clearTimeout(p.timer);
+					p.reject(new RpcError("rpc connection closed"));
+				}
+				this.pending.clear();
+				resolve();
+			});
+		});
+		ws.on("message", (data: Buffer) => void this.onMessage(data));
+		ws.on("error", () => {});
+	}
+
+	call<T = unknown>(method: string, args: unknown, timeoutMs = 0): Promise<T> {
+		if (this.ws.readyState !== WebSocket.OPEN) return Promise.reject(new RpcError("rpc connection closed"));
+		const i = this.nextID++;
+		return new Promise<T>((resolve, reject) => {
+			const timer =
+				timeoutMs > 0
+					? setTimeout(() => {
+							this.pending.delete(i);
+							reject(new RpcError(`rpc call ${method} timed out`));
+						}, timeoutMs)
+					: undefined;
+			this.pending.set(i, { resolve: resolve as (v: unknown) => void, reject, timer });
+			this.ws.send(packr.pack({ t: "q", i, m: method, a: args }));
+		});
+	}
+
+	private async onMessage(data: Buffer): Promise<void> {
+		let frame: { t: string; i: number; m?: string; a?: unknown; r?: unknown; e?: string; c?: number };
+		try {
+			frame = packr.unpack(data) as typeof frame;
+		} catch {
+			this.ws.close(1003, "bad frame");
+			return;
+		}
+		if (frame.t === "r") {
+			const p = this.pending.get(frame.i);
+			if (!p) return;
+			this.pending.delete(frame.i);
+			if (p.timer) clearTimeout(p.timer);
+			if (frame.e !== undefined) p.reject(new RpcError(frame.e, frame.c));
+			else p.resolve(frame.r);
+			return;
+		}
+		if (frame.t !== "q" || typeof frame.m !== "string") return;
+		const h = this.handlers.get(frame.m);
+		let reply: Record<string, unknown>;
+		if (!h) reply = { t: "r", i: frame.i, e: `rpc: can't find method ${frame.m}`, c: 404 };
+		else {
+			try {
+				reply = { t: "r", i: frame.i, r: (await h(frame.a, this)) ?? null };
+			} catch (err) {
+				const e = err as Error & { code?: number };
+				reply = { t: "r", i: frame.i, e: e.message, c: typeof e.code === "number" ? e.code : undefined };
+			}
+		}
+		if (this.ws.readyState === WebSocket.OPEN) this.ws.send(packr.pack(reply));
+	}
+
+	close(): void {
+		this.ws.close();
+	}
+}
+
+/** The server side: attaches to an HTTP server listening on the RPC port. */
+export class RpcServer {
+	readonly handlers = new Map<string, RpcHandler>();
+	private readonly wss: WebSocketServer;
+	readonly connections = new Set<RpcConnection>();
+
+	constructor(http: HttpServer) {
+		this.wss = new WebSocketServer({ server: http, path: "/rpc", maxPayload: 64 * 1024 * 1024 });
+		this.wss.on("connection", (ws: WebSocket, _req: IncomingMessage) => {
+			const conn = new RpcConnection(ws, this.handlers);
+			this.connections.add(conn);
+			void conn.closed.then(() => this.connections.delete(conn));
+		});
+	}
+
+	register(method: string, h: RpcHandler): void {
+		this.handlers.set(method, h);
+	}
+
+	close(): void {
+		for (const c of this.connections) c.close();
+		this.wss.close();
+	}
+}
+
+/**
+ * The client side: keeps one connection to one of its servers, failing over to the next on
+ * error, and re-dialling with backoff. Calls made while disconnected wait for the connection.
+ */
+export class RpcClient {
+	readonly handlers = new Map<string, RpcHandler>();
+	private servers: string[];
+	private next = 0;
+	private conn: RpcConnection | undefined;
+	private connecting: Promise<RpcConnection> | undefined;
+	private closed = false;
+	/** Called after every (re)connection, e.g. to say who this client is. */
+	onConnect: ((conn: RpcConnection) => Promise<void>) | undefined;
+
+	constructor(servers: string[]) {
+		this.servers = [...servers];
+	}
+
+	setServers(servers: string[]): void {
+		this.servers = [...servers];
+		this.next = 0;
+	}
+
+	serverList(): string[] {
+		return [...this.servers];
+	}
+
+	register(method: string, h: RpcHandler): void {
+		this.handlers.set(method, h);
+	}
+
+	async call<T = unknown>(method: string, args: unknown, timeoutMs = 0): Promise<T> {
+		const conn = await this.connection();
+		return conn.call<T>(method, args, timeoutMs);
+	}
+
+	private connection(): Promise<RpcConnection> {
+		if (this.conn && this.conn.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.conn);
+		this.connecting ??= this.dial().finally(() => {
+			this.connecting = undefined;
+		});
+		return this.connecting;
+	}
+
+	private async dial(): Promise<RpcConnection> {
+		let delay = 100;
+		for (;;) {
+			if (this.closed) throw new RpcError("rpc client closed");
+			if (this.servers.length === 0) throw new RpcError("no known servers");
+			const addr = this.servers[this.next % this.servers.length] as string;
+			this.next++;
+			try {
+				const ws = await open(`ws://${addr}/rpc`);
+				const conn = new RpcConnection(ws, this.handlers);
+				this.conn = conn;
+				await this.onConnect?.(conn);
+				return conn;
+			} catch {
+				await new Promise((r) => setTimeout(r, delay));
+				delay = Math.min(5000, delay * 2);
+			}
+		}
+	}
+
+	close(): void {
+		this.closed = true;
+		this.conn?.close();
+	}
+}
+
+function open(url: string): Promise<WebSocket> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, { handshakeTimeout: 5000, maxPayload: 64 * 1024 * 1024 });
+		ws.once("open", () => resolve(ws));
+		ws.once("error", reject);
+	});
+}

@@ -1,0 +1,91 @@
+// A client-only agent joins a server agent over agent RPC (WebSocket + msgpack on the RPC port):
+// its node registers and heartbeats, and a job submitted to the server runs on it.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { freePorts, type StartedAgent, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
+
+const dir = tempDir();
+const agents: StartedAgent[] = [];
+after(async () => {
+	for (const a of agents.reverse()) await a.stop();
+	dir.cleanup();
+});
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+	const t0 = Date.now();
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() - t0 > ms) throw new Error("timed out");
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+test("client agent → server agent over RPC: register, heartbeat, run a job", async () => {
+	const sp = await freePorts();
+	const serverCfg = writeConfig(dir.path, "server.json", {
+		name: "srv",
+		data_dir: `${dir.path}/server`,
+		bind_addr: "127.0.0.1",
+		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
+		ports: sp,
+		server: { enabled: true, bootstrap_expect: 1 },
+	});
+	const server = await startAgent([`-config=${serverCfg}`], sp);
+	agents.push(server);
+
+	const cp = await freePorts();
+	const clientCfg = writeConfig(dir.path, "client.json", {
+		name: "worker-1",
+		data_dir: `${dir.path}/client`,
+		bind_addr: "127.0.0.1",
+		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
+		ports: cp,
+		client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
+		plugin: { raw_exec: { config: { enabled: true } } },
+	});
+	const client = await startAgent([`-config=${clientCfg}`], cp, { readyPath: "/v1/agent/health" });
+	agents.push(client);
+
+	const node = await waitFor(async () => {
+		const nodes = (await (await fetch(`${server.url}/v1/nodes`)).json()) as any[];
+		return nodes.find((n) => n.Name === "worker-1" && n.Status === "ready");
+	});
+	assert.equal(node.Drivers.raw_exec.Detected, true);
+
+	await fetch(`${server.url}/v1/jobs`, {
+		method: "PUT",
+		body: JSON.stringify({
+			Job: {
+				ID: "remote",
+				Type: "batch",
+				Datacenters: ["*"],
+				TaskGroups: [
+					{
+						Name: "g",
+						Tasks: [
+							{
+								Name: "t",
+								Driver: "raw_exec",
+								Config: { command: "/bin/sh", args: ["-c", 'echo "ran on $NOMAD_DC" > "$NOMAD_ALLOC_DIR/where.txt"'] },
+							},
+						],
+					},
+				],
+			},
+		}),
+	});
+	const alloc = await waitFor(async () => {
+		const a = ((await (await fetch(`${server.url}/v1/job/remote/allocations`)).json()) as any[])[0];
+		return a?.ClientStatus === "complete" ? a : undefined;
+	});
+	assert.equal(alloc.NodeID, node.ID);
+	assert.equal(
+		readFileSync(join(dir.path, "client", "alloc", alloc.ID, "alloc", "where.txt"), "utf8").trim(),
+		"ran on dc1",
+	);
+	const health = (await (await fetch(`${client.url}/v1/agent/health`)).json()) as any;
+	assert.deepEqual(health, { client: { ok: true, message: "ok" } });
+});
