@@ -3,10 +3,11 @@
 // Frames: {t:"q", i, m, a} a request; {t:"r", i, r} a result; {t:"r", i, e, c?} an error with an
 // optional HTTP-ish code. Method handlers are registered by name on each side.
 import type { Server as HttpServer, IncomingMessage } from "node:http";
-import { Packr } from "msgpackr";
+import { decode, encode } from "@msgpack/msgpack";
 import { WebSocket, WebSocketServer } from "ws";
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+/** Absent stays absent (JSON semantics) rather than becoming nil. */
+const ENCODE_OPTS = { ignoreUndefined: true } as const;
 
 export type RpcHandler = (args: unknown, conn: RpcConnection) => Promise<unknown>;
 
@@ -64,14 +65,14 @@ export class RpcConnection {
 						}, timeoutMs)
 					: undefined;
 			this.pending.set(i, { resolve: resolve as (v: unknown) => void, reject, timer });
-			this.ws.send(packr.pack({ t: "q", i, m: method, a: args }));
+			this.ws.send(encode({ t: "q", i, m: method, a: args }, ENCODE_OPTS));
 		});
 	}
 
 	private async onMessage(data: Buffer): Promise<void> {
 		let frame: { t: string; i: number; m?: string; a?: unknown; r?: unknown; e?: string; c?: number };
 		try {
-			frame = packr.unpack(data) as typeof frame;
+			frame = decode(data) as typeof frame;
 		} catch {
 			this.ws.close(1003, "bad frame");
 			return;
@@ -97,7 +98,7 @@ export class RpcConnection {
 				reply = { t: "r", i: frame.i, e: e.message, c: typeof e.code === "number" ? e.code : undefined };
 			}
 		}
-		if (this.ws.readyState === WebSocket.OPEN) this.ws.send(packr.pack(reply));
+		if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(reply, ENCODE_OPTS));
 	}
 
 	close(): void {
