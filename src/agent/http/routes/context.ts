@@ -1,6 +1,7 @@
 // What route modules may use of the agent. Routes stay thin: parse → call the server or client →
 // encode; anything stateful lives behind these handles.
 import type { QueryMeta } from "../../../api/query.ts";
+import type { TaskState } from "../../../api/types/alloc.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Server } from "../../../server/server.ts";
 import type { RequestContext } from "../types.ts";
@@ -14,6 +15,9 @@ export interface ClientHandle {
 export interface LocalAllocRunner {
 	restart(task: string | undefined): Promise<void>;
 	signal(task: string | undefined, signal: string): Promise<void>;
+	/** Absolute path of the allocation directory (the fs API's root). */
+	readonly allocDir: string;
+	taskStates(): Record<string, TaskState>;
 }
 
 export interface AgentHandle {

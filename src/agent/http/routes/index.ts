@@ -3,6 +3,7 @@ import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
+import { clientFsRoutes } from "./clientFsRoutes.ts";
 import type { AgentHandle } from "./context.ts";
 import { evalAllocRoutes } from "./evalAllocRoutes.ts";
 import { jobParseRoutes } from "./jobParseRoutes.ts";
@@ -28,6 +29,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...evalAllocRoutes(agent),
 		...nodeRoutes(agent),
 		...clientAllocRoutes(agent),
+		...clientFsRoutes(agent),
 		...miscRoutes(),
 	];
 	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
