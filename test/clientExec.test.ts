@@ -82,6 +82,18 @@ test("a raw_exec batch task runs for real with Nomad's environment and directori
 	assert.equal((await get("/v1/job/hello")).Status, "dead");
 });
 
+test("/v1/client/gc removes terminal allocations' directories", async () => {
+	const alloc = (await get("/v1/job/hello/allocations"))[0];
+	const base = join(dir.path, "data", "alloc", alloc.ID);
+	assert.equal(existsSync(base), true);
+	const r = await fetch(`${agent.url}/v1/client/gc`);
+	assert.equal(r.status, 200);
+	assert.equal((await r.text()).length, 0);
+	assert.equal(existsSync(base), false);
+	const other = await fetch(`${agent.url}/v1/client/gc?node_id=not-this-node`);
+	assert.equal(other.status, 404);
+});
+
 test("a service task keeps running until its job is stopped; then the process is gone", async () => {
 	const marker = `nomad-ts-test-${process.pid}-${Date.now()}`;
 	const job = {

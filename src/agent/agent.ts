@@ -69,6 +69,10 @@ export class Agent implements AgentHandle {
 		return this.config.enableDebug;
 	}
 
+	get localGC() {
+		return this.clientAssembly?.client;
+	}
+
 	localRunner(allocID: string) {
 		return this.clientAssembly?.client.runner(allocID);
 	}

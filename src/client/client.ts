@@ -177,6 +177,31 @@ export class Client {
 		}
 	}
 
+	/**
+	 * Garbage-collects one terminal allocation: its runner is destroyed and its directory removed.
+	 * Returns false when the allocation is unknown here or still running (Nomad only collects
+	 * terminal allocations).
+	 */
+	async collect(allocID: string): Promise<boolean> {
+		const r = this.runners.get(allocID);
+		if (!r) return false;
+		if (!["complete", "failed", "lost"].includes(r.clientStatus())) return false;
+		// The server must know the final status first, or the next sync would bring the runner back.
+		await this.flushUpdates();
+		this.runners.delete(allocID);
+		this.runnerDeps.delete(allocID);
+		await r.destroy();
+		this.logger.info("garbage collected allocation", { alloc_id: allocID });
+		return true;
+	}
+
+	/** Collects every terminal allocation on this node (/v1/client/gc). */
+	async collectAll(): Promise<number> {
+		let n = 0;
+		for (const id of [...this.runners.keys()]) if (await this.collect(id)) n++;
+		return n;
+	}
+
 	/** The runner of an allocation on this node (fs/logs/stats endpoints will use it). */
 	runner(allocID: string): AllocRunner | undefined {
 		return this.runners.get(allocID);

@@ -27,6 +27,10 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** Garbage collection on this agent's own client, if it has one. */
+	readonly localGC?:
+		| { nodeID: string; collect(allocID: string): Promise<boolean>; collectAll(): Promise<number> }
+		| undefined;
 	/** The runner of an allocation on this agent's own client, if it runs here. */
 	localRunner?(allocID: string): LocalAllocRunner | undefined;
 }

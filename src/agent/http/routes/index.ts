@@ -4,6 +4,7 @@ import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
+import { clientGcRoutes } from "./clientGcRoutes.ts";
 import type { AgentHandle } from "./context.ts";
 import { evalAllocRoutes } from "./evalAllocRoutes.ts";
 import { jobParseRoutes } from "./jobParseRoutes.ts";
@@ -29,6 +30,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...evalAllocRoutes(agent),
 		...nodeRoutes(agent),
 		...clientAllocRoutes(agent),
+		...clientGcRoutes(agent),
 		...clientFsRoutes(agent),
 		...miscRoutes(),
 	];
