@@ -5,7 +5,10 @@ import { mkdirSync } from "node:fs";
 import { createServer as createHttpServer, type Server as NodeHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { join } from "node:path";
+import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
+import { AllocStatsCollector } from "../client/stats/allocStats.ts";
+import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
@@ -15,7 +18,7 @@ import { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
-import type { AgentHandle, ClientHandle } from "./http/routes/context.ts";
+import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
 import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
 
@@ -47,6 +50,8 @@ export class Agent implements AgentHandle {
 	private rpcServer: RpcServer | undefined;
 	private rpcHttp: NodeHttpServer | undefined;
 	simulator: Simulator | undefined;
+	private hostStatsCollector: HostStatsCollector | undefined;
+	private readonly allocStats = new WeakMap<AllocRunner, AllocStatsCollector>();
 
 	constructor(opts: AgentOptions) {
 		this.config = opts.config;
@@ -73,8 +78,38 @@ export class Agent implements AgentHandle {
 		return this.clientAssembly?.client;
 	}
 
-	localRunner(allocID: string) {
-		return this.clientAssembly?.client.runner(allocID);
+	localRunner(allocID: string): LocalAllocRunner | undefined {
+		const r = this.clientAssembly?.client.runner(allocID);
+		if (!r) return undefined;
+		return {
+			restart: (task) => r.restart(task),
+			signal: (task, sig) => r.signal(task, sig),
+			allocDir: r.allocDir,
+			taskStates: () => r.taskStates(),
+			stats: (task) => {
+				let c = this.allocStats.get(r);
+				if (!c) {
+					c = new AllocStatsCollector();
+					this.allocStats.set(r, c);
+				}
+				return c.sample(r.taskPids(), this.cpuCompute(), task);
+			},
+		};
+	}
+
+	hostStats() {
+		const client = this.clientAssembly?.client;
+		if (!client || !this.hostStatsCollector) return undefined;
+		return { nodeID: client.nodeID, stats: this.hostStatsCollector.latest() };
+	}
+
+	/** cpu.totalcompute and core count of the client's node fingerprint (the host's, until known). */
+	private cpuCompute(): CpuCompute {
+		const attrs = this.clientAssembly?.client.node?.Attributes;
+		const total = Number(attrs?.["cpu.totalcompute"]);
+		const cores = Number(attrs?.["cpu.numcores"]);
+		if (total > 0 && cores > 0) return { totalCompute: total, numCores: cores };
+		return defaultCompute();
 	}
 
 	/** The RPC address other agents should use for this one ("ip:port"). */
@@ -162,6 +197,14 @@ export class Agent implements AgentHandle {
 		this.clientAssembly = assembleClient(c, api, httpAddr, this.logger);
 		this.client = this.clientAssembly.client;
 		await this.clientAssembly.client.start();
+		const statsLog = this.logger.named("client.host_stats");
+		this.hostStatsCollector = new HostStatsCollector({
+			allocDir: this.clientAssembly.allocDir,
+			intervalMs: c.telemetry.collectionInterval / 1e6,
+			compute: () => this.cpuCompute(),
+			onError: (err) => statsLog.warn("error fetching host resource usage stats", { error: err }),
+		});
+		this.hostStatsCollector.start();
 	}
 
 	/** Registers simulated nodes (attributes sim.group = i % 10, sim.rack = r<i % 50>) and their clients. */
@@ -218,6 +261,7 @@ export class Agent implements AgentHandle {
 		this.logger.info("requesting shutdown");
 		this.stopRuntimeMetrics?.();
 		this.simulator?.stop();
+		this.hostStatsCollector?.stop();
 		await this.clientAssembly?.client.shutdown().catch(() => {});
 		// Stop the server first: its shutdown signal ends long-polls, so HTTP can close promptly.
 		const serverDone = this.server?.shutdown();

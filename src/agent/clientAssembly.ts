@@ -48,6 +48,8 @@ export function inProcessServerAPI(server: Server, servers: string[]): ServerAPI
 
 export interface ClientAssembly {
 	client: Client;
+	/** The client's alloc dir root (<data_dir>/alloc unless configured). */
+	allocDir: string;
 	/** Removes the temporary directories of a -dev client. */
 	cleanup: () => void;
 }
@@ -60,9 +62,10 @@ export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string,
 		temp = mkdtempSync(join(tmpdir(), "nomad-ts-dev-"));
 		base = temp;
 	}
+	const allocDir = c.client.allocDir || join(base, "alloc");
 	const client = new Client({
 		stateDir: c.client.stateDir || join(base, "client"),
-		allocDir: c.client.allocDir || join(base, "alloc"),
+		allocDir,
 		region: c.region,
 		fingerprint: {
 			nodeName: c.nodeName,
@@ -91,6 +94,7 @@ export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string,
 	});
 	return {
 		client,
+		allocDir,
 		cleanup: () => {
 			if (temp) rmSync(temp, { recursive: true, force: true });
 		},

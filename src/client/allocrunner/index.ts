@@ -132,6 +132,16 @@ export class AllocRunner {
 		return out;
 	}
 
+	/** Task name → pid of the main process of each task running now (read-only; for the stats API). */
+	taskPids(): Record<string, number> {
+		const out: Record<string, number> = {};
+		for (const [name, tr] of this.runners) {
+			const pid = tr.pid;
+			if (pid !== undefined && pid > 0) out[name] = pid;
+		}
+		return out;
+	}
+
 	/** Builds the alloc dir and runs the tasks; resolves when every task runner is done. */
 	run(): Promise<void> {
 		this.runP ??= this.runImpl();

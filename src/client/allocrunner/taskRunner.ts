@@ -98,6 +98,10 @@ export class TaskRunner {
 	get isRunning(): boolean {
 		return this.handle !== undefined;
 	}
+	/** Pid of the task's main process while it runs (read-only; for the stats API). */
+	get pid(): number | undefined {
+		return this.handle?.pid;
+	}
 	get finished(): boolean {
 		return this.st.FinishedAt !== null;
 	}

@@ -1,6 +1,6 @@
-// /v1/client/allocation/<id>/{restart,signal}: lifecycle actions on an allocation, served by the
-// client that runs it. Only this agent's own client is reachable until the agent RPC transport
-// exists; the rest of the client API (stats, fs, logs, gc) is its own issue.
+// /v1/client/allocation/<id>/{restart,signal,stats}: lifecycle actions on an allocation and its
+// resource usage, served by the client that runs it. Only this agent's own client is reachable
+// until the agent RPC transport exists; the rest of the client API (fs, logs, gc) is its own issue.
 import { CodedError } from "../../../lib/errors.ts";
 import { decodeOptionalBody, foldKeys } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
@@ -17,13 +17,18 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 				const parts = ctx.rest.split("/");
 				if (parts.length !== 2 || !parts[0]) throw new CodedError(404, "resource not found");
 				const [allocID, action] = parts as [string, string];
-				if (action !== "restart" && action !== "signal") {
+				if (action !== "restart" && action !== "signal" && action !== "stats") {
 					throw new CodedError(501, `${ctx.path} is not implemented in nomad-ts yet`);
 				}
 				const runner = agent.localRunner?.(allocID);
 				if (!runner) {
 					const known = agent.server?.state.get("allocs", allocID);
 					throw new CodedError(404, known ? "No path to node" : `Unknown allocation "${allocID}"`);
+				}
+				if (action === "stats") {
+					// ACL (when enforced): namespace:read-job, not the route's alloc-lifecycle.
+					const task = ctx.query.get("task") ?? "";
+					return runner.stats(task === "" ? undefined : task);
 				}
 				const handler = async () => {
 					const body = foldKeys((await decodeOptionalBody(ctx)) ?? {}, {

@@ -2,6 +2,8 @@
 // encode; anything stateful lives behind these handles.
 import type { QueryMeta } from "../../../api/query.ts";
 import type { TaskState } from "../../../api/types/alloc.ts";
+import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
+import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Server } from "../../../server/server.ts";
 import type { RequestContext } from "../types.ts";
@@ -18,6 +20,8 @@ export interface LocalAllocRunner {
 	/** Absolute path of the allocation directory (the fs API's root). */
 	readonly allocDir: string;
 	taskStates(): Record<string, TaskState>;
+	/** Resource usage of the running tasks (all, or only `task`). */
+	stats(task?: string): AllocResourceUsage;
 }
 
 export interface AgentHandle {
@@ -33,6 +37,8 @@ export interface AgentHandle {
 		| undefined;
 	/** The runner of an allocation on this agent's own client, if it runs here. */
 	localRunner?(allocID: string): LocalAllocRunner | undefined;
+	/** This agent's client: its node ID and latest host stats (undefined without a client). */
+	hostStats?(): { nodeID: string; stats: HostStats } | undefined;
 }
 
 /** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */

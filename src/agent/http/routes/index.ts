@@ -5,6 +5,7 @@ import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
 import { clientGcRoutes } from "./clientGcRoutes.ts";
+import { clientStatsRoutes } from "./clientStatsRoutes.ts";
 import type { AgentHandle } from "./context.ts";
 import { evalAllocRoutes } from "./evalAllocRoutes.ts";
 import { jobParseRoutes } from "./jobParseRoutes.ts";
@@ -32,6 +33,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...clientAllocRoutes(agent),
 		...clientGcRoutes(agent),
 		...clientFsRoutes(agent),
+		...clientStatsRoutes(agent),
 		...miscRoutes(),
 	];
 	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
