@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Server as TcpServer } from "node:
 import { join } from "node:path";
 import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
-import { AllocStatsCollector } from "../client/stats/allocStats.ts";
+import type { AllocStatsCollector } from "../client/stats/allocStats.ts";
 import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
@@ -86,9 +86,11 @@ export class Agent implements AgentHandle {
 			signal: (task, sig) => r.signal(task, sig),
 			allocDir: r.allocDir,
 			taskStates: () => r.taskStates(),
-			stats: (task) => {
+			stats: async (task) => {
 				let c = this.allocStats.get(r);
 				if (!c) {
+					// Loaded on the first stats request: an idle agent does not need it.
+					const { AllocStatsCollector } = await import("../client/stats/allocStats.ts");
 					c = new AllocStatsCollector();
 					this.allocStats.set(r, c);
 				}

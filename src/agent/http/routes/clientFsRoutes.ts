@@ -4,16 +4,16 @@
 // nosniff. stream and logs write Nomad's StreamFrame JSON (or raw bytes with logs?plain=true) and
 // stop when the HTTP client goes away.
 import type { Readable } from "node:stream";
-import {
-	listDir,
-	planFileStream,
-	planLogs,
-	pumpFile,
-	readAt,
-	StreamFramer,
-	statFile,
-	streamLogs,
-} from "../../../client/fs/index.ts";
+import type { StreamFramer } from "../../../client/fs/index.ts";
+
+type FsModule = typeof import("../../../client/fs/index.ts");
+let fsModule: Promise<FsModule> | undefined;
+/** The allocation filesystem code loads on the first fs request (idle agents never need it). */
+const fsApi = (): Promise<FsModule> => {
+	fsModule ??= import("../../../client/fs/index.ts");
+	return fsModule;
+};
+
 import { CodedError, ErrMsg } from "../../../lib/errors.ts";
 import { boolQueryParam } from "../query.ts";
 import { openStream } from "../respond.ts";
@@ -71,8 +71,9 @@ async function framed(
 	plain: boolean,
 	run: (framer: StreamFramer) => Promise<unknown>,
 ): Promise<typeof HANDLED> {
+	const { StreamFramer: Framer } = await fsApi();
 	const w = openStream(ctx, plain ? "text/plain" : "application/json");
-	const framer = new StreamFramer((c) => w.write(c), { plain });
+	const framer = new Framer((c) => w.write(c), { plain });
 	try {
 		await run(framer);
 	} catch {
@@ -97,6 +98,7 @@ export function clientFsRoutes(agent: AgentHandle): Route[] {
 			acl: "namespace:read-fs",
 			cors: true,
 			handler: async (ctx) => {
+				const { listDir, planFileStream, planLogs, pumpFile, readAt, statFile, streamLogs } = await fsApi();
 				const slash = ctx.rest.indexOf("/");
 				const op = slash < 0 ? ctx.rest : ctx.rest.slice(0, slash);
 				if (slash < 0 || !OPS.has(op)) throw new CodedError(404, ErrMsg.invalidMethod);

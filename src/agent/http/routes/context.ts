@@ -21,7 +21,7 @@ export interface LocalAllocRunner {
 	readonly allocDir: string;
 	taskStates(): Record<string, TaskState>;
 	/** Resource usage of the running tasks (all, or only `task`). */
-	stats(task?: string): AllocResourceUsage;
+	stats(task?: string): Promise<AllocResourceUsage>;
 }
 
 export interface AgentHandle {
