@@ -12,9 +12,9 @@ import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/s
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
-import { RpcClient, RpcServer } from "../rpc/transport.ts";
+import type { RpcClient, RpcServer } from "../rpc/transport.ts";
 import { Server } from "../server/server.ts";
-import { Simulator } from "../server/simulator/simulator.ts";
+import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
@@ -192,6 +192,7 @@ export class Agent implements AgentHandle {
 			api = inProcessServerAPI(this.server, servers);
 		} else {
 			// Remote servers: one RPC connection with failover; addresses default to port 4647.
+			const { RpcClient } = await import("../rpc/transport.ts");
 			this.rpcClient = new RpcClient(servers.map((s) => (s.includes(":") ? s : `${s}:4647`)));
 			api = rpcServerAPI(this.rpcClient);
 		}
@@ -211,6 +212,7 @@ export class Agent implements AgentHandle {
 
 	/** Registers simulated nodes (attributes sim.group = i % 10, sim.rack = r<i % 50>) and their clients. */
 	private async startSimulator(server: Server, sim: NonNullable<AgentOptions["sim"]>): Promise<void> {
+		const { Simulator } = await import("../server/simulator/simulator.ts");
 		this.simulator = new Simulator(server, { clientBehaviour: sim.client ?? "run" });
 		const t0 = performance.now();
 		await this.simulator.addNodes({
@@ -235,8 +237,21 @@ export class Agent implements AgentHandle {
 			this.rpcHttp = createHttpServer((_req, res) => {
 				res.writeHead(404).end();
 			});
-			this.rpcServer = new RpcServer(this.rpcHttp);
-			registerServerRpc(this.rpcServer, this.server);
+			// The WebSocket/msgpack code loads when the first agent connects (idle memory).
+			const server = this.server;
+			let rpcReady: Promise<RpcServer> | undefined;
+			this.rpcHttp.on("upgrade", (req, socket, head) => {
+				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
+					const rpcServer = new RpcServer();
+					registerServerRpc(rpcServer, server);
+					this.rpcServer = rpcServer;
+					return rpcServer;
+				});
+				rpcReady.then(
+					(s) => s.handleUpgrade(req, socket, head),
+					() => socket.destroy(),
+				);
+			});
 			await new Promise<void>((resolve, reject) => {
 				this.rpcHttp?.once("error", reject);
 				this.rpcHttp?.listen(rpc.port, rpc.host, () => resolve());

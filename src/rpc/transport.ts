@@ -3,6 +3,7 @@
 // Frames: {t:"q", i, m, a} a request; {t:"r", i, r} a result; {t:"r", i, e, c?} an error with an
 // optional HTTP-ish code. Method handlers are registered by name on each side.
 import type { Server as HttpServer, IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { decode, encode } from "@msgpack/msgpack";
 import { WebSocket, WebSocketServer } from "ws";
 
@@ -106,14 +107,20 @@ export class RpcConnection {
 	}
 }
 
-/** The server side: attaches to an HTTP server listening on the RPC port. */
+/**
+ * The server side. Either attached to an HTTP server listening on the RPC port, or (no server
+ * given) fed upgrade requests by its owner through handleUpgrade — which lets the owner load this
+ * module only when the first agent connects.
+ */
 export class RpcServer {
 	readonly handlers = new Map<string, RpcHandler>();
 	private readonly wss: WebSocketServer;
 	readonly connections = new Set<RpcConnection>();
 
-	constructor(http: HttpServer) {
-		this.wss = new WebSocketServer({ server: http, path: "/rpc", maxPayload: 64 * 1024 * 1024 });
+	constructor(http?: HttpServer) {
+		this.wss = http
+			? new WebSocketServer({ server: http, path: "/rpc", maxPayload: 64 * 1024 * 1024 })
+			: new WebSocketServer({ noServer: true, path: "/rpc", maxPayload: 64 * 1024 * 1024 });
 		this.wss.on("connection", (ws: WebSocket, _req: IncomingMessage) => {
 			const conn = new RpcConnection(ws, this.handlers);
 			this.connections.add(conn);
@@ -123,6 +130,15 @@ export class RpcServer {
 
 	register(method: string, h: RpcHandler): void {
 		this.handlers.set(method, h);
+	}
+
+	/** Completes a WebSocket upgrade received by the owner's HTTP server. */
+	handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+		if (!this.wss.shouldHandle(req)) {
+			socket.destroy();
+			return;
+		}
+		this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit("connection", ws, req));
 	}
 
 	close(): void {
