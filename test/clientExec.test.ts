@@ -174,8 +174,13 @@ test("signal and restart reach a running task through /v1/client/allocation", as
 		method: "POST",
 	});
 	assert.equal(unknown.status, 404);
+	const early = await fetch(`${agent.url}/v1/client/allocation/${alloc.ID}/gc`);
+	assert.equal(early.status, 400, "a running allocation is not eligible for GC");
 	await put("/v1/job/trapper", undefined, "DELETE");
 	await waitFor(async () => (await get("/v1/job/trapper/allocations"))[0]?.ClientStatus === "complete");
+	const gc = await fetch(`${agent.url}/v1/client/allocation/${alloc.ID}/gc`);
+	assert.equal(gc.status, 200);
+	assert.equal(existsSync(join(dir.path, "data", "alloc", alloc.ID)), false);
 });
 
 test("agent shutdown stops its tasks within the 5 s budget and leaves no process behind", async () => {

@@ -17,13 +17,20 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 				const parts = ctx.rest.split("/");
 				if (parts.length !== 2 || !parts[0]) throw new CodedError(404, "resource not found");
 				const [allocID, action] = parts as [string, string];
-				if (action !== "restart" && action !== "signal" && action !== "stats") {
+				if (action !== "restart" && action !== "signal" && action !== "stats" && action !== "gc") {
 					throw new CodedError(501, `${ctx.path} is not implemented in nomad-ts yet`);
 				}
 				const runner = agent.localRunner?.(allocID);
 				if (!runner) {
 					const known = agent.server?.state.get("allocs", allocID);
 					throw new CodedError(404, known ? "No path to node" : `Unknown allocation "${allocID}"`);
+				}
+				if (action === "gc") {
+					// Only terminal allocations are collected (their directory is removed).
+					if (!(await agent.localGC?.collect(allocID))) {
+						throw new CodedError(400, "No such allocation on client, or allocation not eligible for GC");
+					}
+					return null;
 				}
 				if (action === "stats") {
 					// ACL (when enforced): namespace:read-job, not the route's alloc-lifecycle.
