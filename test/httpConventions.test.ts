@@ -138,6 +138,18 @@ describe("encoding and headers", () => {
 			server: { ok: true, message: "ok" },
 		});
 	});
+	test("agent self: config (redacted), member, string stats", async () => {
+		const r = await raw("GET", "/v1/agent/self");
+		assert.equal(r.status, 200);
+		const self = JSON.parse(r.body.toString());
+		assert.equal(self.config.Region, "global");
+		assert.equal(self.member.Name.endsWith(".global"), true);
+		assert.equal(self.member.Status, "alive");
+		assert.equal(self.stats.nomad.leader, "true");
+		assert.match(self.stats.client.node_id, /^[0-9a-f-]{36}$/);
+		assert.equal(self.stats.client.known_servers, `127.0.0.1:${agent.ports.rpc}`);
+		assert.ok(!JSON.stringify(self.config).match(/"[^"]*(Token|Secret|Password)[^"]*":"(?!<redacted>)[^"]+"/));
+	});
 	test("metrics: go-metrics JSON and prometheus text", async () => {
 		const r = await raw("GET", "/v1/metrics");
 		const m = JSON.parse(r.body.toString());

@@ -12,12 +12,15 @@ import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/s
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
+import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
+import { configToWire } from "./config/index.ts";
 import type { AgentConfig } from "./config/types.ts";
 import { HttpServer } from "./http/httpServer.ts";
+import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
 import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
@@ -72,6 +75,41 @@ export class Agent implements AgentHandle {
 	}
 	get enableDebug(): boolean {
 		return this.config.enableDebug;
+	}
+
+	/** Inputs of /v1/agent/self. */
+	selfInfo(): SelfInputs {
+		const c = this.config;
+		const rpc = splitHostPort(this.rpcAdvertise());
+		const serf = splitHostPort(c.advertise.serf || c.normalizedAddrs.serf);
+		const srv = this.server;
+		const client = this.clientAssembly?.client;
+		return {
+			config: configToWire(c),
+			nodeName: c.nodeName,
+			region: c.region,
+			datacenter: c.datacenter,
+			version: fullVersion(),
+			server: srv && {
+				serfAddr: serf.host,
+				serfPort: serf.port,
+				rpcAddr: rpc.host,
+				rpcPort: rpc.port,
+				bootstrapExpect: Math.max(1, c.server.bootstrapExpect),
+				leader: srv.isLeader(),
+				leaderAddr: srv.leaderAddress(),
+				regions: srv.regions().length,
+				appliedIndex: srv.raft.appliedIndex,
+				lastLogIndex: srv.raft.lastLogIndex(),
+			},
+			client: client && {
+				nodeID: client.nodeID,
+				servers: client.servers(),
+				numAllocations: client.numAllocations(),
+				lastHeartbeatMs: client.lastHeartbeat,
+				heartbeatTTLms: client.heartbeatTTL,
+			},
+		};
 	}
 
 	get localGC() {

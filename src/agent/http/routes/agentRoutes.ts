@@ -1,8 +1,10 @@
 // The minimal agent endpoints of the foundation: /v1/agent/health. The rest of the agent API
 // (self, members, monitor, ...) is its own issue.
+import { CodedError } from "../../../lib/errors.ts";
 import { byMethod } from "../methods.ts";
 import { parseQueryOptions } from "../query.ts";
 import { RawResponse, type Route } from "../types.ts";
+import { agentSelf } from "./agentSelf.ts";
 import type { AgentHandle } from "./context.ts";
 
 interface AgentHealth {
@@ -12,6 +14,17 @@ interface AgentHealth {
 
 export function agentRoutes(agent: AgentHandle): Route[] {
 	return [
+		{
+			pattern: "/v1/agent/self",
+			acl: "agent:read",
+			handler: byMethod({
+				GET: () => {
+					const info = agent.selfInfo?.();
+					if (!info) throw new CodedError(501, "/v1/agent/self is not available on this agent");
+					return agentSelf(info);
+				},
+			}),
+		},
 		{
 			pattern: "/v1/agent/health",
 			acl: "none",

@@ -7,6 +7,7 @@ import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Server } from "../../../server/server.ts";
 import type { RequestContext } from "../types.ts";
+import type { SelfInputs } from "./agentSelf.ts";
 
 export interface ClientHandle {
 	/** RPC addresses of the servers this client talks to. */
@@ -31,6 +32,8 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** What /v1/agent/self reports. */
+	selfInfo?(): SelfInputs;
 	/** Garbage collection on this agent's own client, if it has one. */
 	readonly localGC?:
 		| { nodeID: string; collect(allocID: string): Promise<boolean>; collectAll(): Promise<number> }
