@@ -1,7 +1,9 @@
 // Test fixtures shaped like Nomad's mock package: a ready linux node with the exec and docker
 // drivers, a service job with one group "web" of 10 allocations asking 500 MHz / 256 MB, etc.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
+
 import type { Allocation, Job, Node, Task, TaskGroup } from "../api/types/index.ts";
+import { zeroJob } from "../api/types/zero.ts";
 
 export function mockNode(over: Partial<Node> = {}, id = "00000000-0000-0000-0000-000000000001"): Node {
 	const n: Node = {
@@ -168,21 +170,16 @@ export function mockGroup(over: Partial<TaskGroup> = {}): TaskGroup {
 }
 
 export function mockJob(over: Partial<Job> = {}): Job {
-	const j: Job = {
-		Stop: false,
+	return zeroJob({
 		Region: "global",
 		Namespace: "default",
 		ID: "example",
-		ParentID: "",
 		Name: "example",
 		Type: "service",
 		Priority: 50,
-		AllAtOnce: false,
 		Datacenters: ["dc1"],
 		NodePool: "default",
 		Constraints: [{ LTarget: "${attr.kernel.name}", RTarget: "linux", Operand: "=" }],
-		Affinities: null,
-		Spreads: null,
 		TaskGroups: [mockGroup()],
 		Update: {
 			Stagger: 30_000_000_000,
@@ -195,28 +192,9 @@ export function mockJob(over: Partial<Job> = {}): Job {
 			AutoPromote: false,
 			Canary: 0,
 		},
-		Multiregion: null,
-		Periodic: null,
-		ParameterizedJob: null,
-		Dispatched: false,
-		DispatchIdempotencyToken: "",
-		Payload: null,
-		Meta: null,
-		ConsulNamespace: "",
-		VaultNamespace: "",
-		NomadTokenID: "",
 		Status: "pending",
-		StatusDescription: "",
-		Stable: false,
-		Version: 0,
-		SubmitTime: 0,
-		CreateIndex: 0,
-		ModifyIndex: 0,
-		JobModifyIndex: 0,
-		UI: null,
-		VersionTag: null,
-	};
-	return { ...j, ...over };
+		...over,
+	});
 }
 
 /** A running allocation of `job`'s first group on `node` (no Metrics). */

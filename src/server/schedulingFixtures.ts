@@ -1,7 +1,9 @@
 // Fixtures for the scheduling tests (not a test file): a Raft+FSM cluster with the scheduling
 // commands, builders for nodes/jobs/evals/allocs, and a small fake scheduler that bin-packs task
 // groups onto nodes through the real Planner (until the real schedulers land in src/scheduler).
+
 import type { Allocation, Evaluation, Job, Node, Plan } from "../api/types/index.ts";
+import { zeroGroup, zeroJob } from "../api/types/zero.ts";
 import { nullLogger } from "../lib/logger.ts";
 import { allocUsage } from "../scheduler/resources.ts";
 import type { SchedulerFactory, SchedulerState } from "../scheduler/types.ts";
@@ -109,80 +111,40 @@ export function mkJob(
 	o: { type?: Job["Type"]; priority?: number; count?: number; cpu?: number; mem?: number; groups?: string[] } = {},
 ): Job {
 	const groups = o.groups ?? ["web"];
-	return {
-		Stop: false,
+	return zeroJob({
 		Region: "global",
 		Namespace: "default",
 		ID: id,
-		ParentID: "",
 		Name: id,
 		Type: o.type ?? "service",
 		Priority: o.priority ?? 50,
-		AllAtOnce: false,
 		Datacenters: ["*"],
 		NodePool: "default",
-		Constraints: null,
-		Affinities: null,
-		Spreads: null,
-		TaskGroups: groups.map((name) => ({
-			Name: name,
-			Count: o.count ?? 1,
-			Update: null,
-			Migrate: null,
-			Constraints: null,
-			Scaling: null,
-			RestartPolicy: null,
-			Disconnect: null,
-			Tasks: [
-				{
-					Name: "task",
-					Driver: "raw_exec",
-					Resources: { CPU: o.cpu ?? 100, MemoryMB: o.mem ?? 64 },
-				} as unknown as Job["TaskGroups"][number]["Tasks"][number],
-			],
-			EphemeralDisk: { Sticky: false, SizeMB: 0, Migrate: false },
-			Meta: null,
-			ReschedulePolicy: {
-				Attempts: 1,
-				Interval: 3600e9,
-				Delay: 0,
-				DelayFunction: "constant",
-				MaxDelay: 0,
-				Unlimited: false,
-			},
-			Affinities: null,
-			Spreads: null,
-			Networks: null,
-			Consul: null,
-			Services: null,
-			Volumes: null,
-			ShutdownDelay: null,
-			StopAfterClientDisconnect: null,
-			MaxClientDisconnect: null,
-			PreventRescheduleOnLost: false,
-		})),
+		TaskGroups: groups.map((name) =>
+			zeroGroup({
+				Name: name,
+				Count: o.count ?? 1,
+				Tasks: [
+					{
+						Name: "task",
+						Driver: "raw_exec",
+						Resources: { CPU: o.cpu ?? 100, MemoryMB: o.mem ?? 64 },
+					} as unknown as Job["TaskGroups"][number]["Tasks"][number],
+				],
+				EphemeralDisk: { Sticky: false, SizeMB: 0, Migrate: false },
+				ReschedulePolicy: {
+					Attempts: 1,
+					Interval: 3600e9,
+					Delay: 0,
+					DelayFunction: "constant",
+					MaxDelay: 0,
+					Unlimited: false,
+				},
+			}),
+		),
 		Update: null as unknown as Job["Update"],
-		Multiregion: null,
-		Periodic: null,
-		ParameterizedJob: null,
-		Dispatched: false,
-		DispatchIdempotencyToken: "",
-		Payload: null,
-		Meta: null,
-		ConsulNamespace: "",
-		VaultNamespace: "",
-		NomadTokenID: "",
 		Status: "pending",
-		StatusDescription: "",
-		Stable: false,
-		Version: 0,
-		SubmitTime: 0,
-		CreateIndex: 0,
-		ModifyIndex: 0,
-		JobModifyIndex: 0,
-		UI: null,
-		VersionTag: null,
-	};
+	});
 }
 
 export function mkEval(

@@ -1,8 +1,10 @@
 // Fixtures for the alloc runner's tests: a minimal job/group/task/alloc shaped as the server sends
 // them, and a driver wrapper that remembers every pid it started so tests can prove none survive.
+
 import { readdirSync, readFileSync } from "node:fs";
 import type { Allocation } from "../../api/types/alloc.ts";
 import type { Job, Task, TaskGroup } from "../../api/types/job.ts";
+import { zeroJob } from "../../api/types/zero.ts";
 import type { TaskDriver, TaskHandle } from "../drivers/types.ts";
 
 export function testTask(over: Partial<Task> = {}): Task {
@@ -80,21 +82,16 @@ export function testGroup(tasks: Task[], over: Partial<TaskGroup> = {}): TaskGro
 }
 
 export function testJob(groups: TaskGroup[], over: Partial<Job> = {}): Job {
-	return {
-		Stop: false,
+	return zeroJob({
 		Region: "global",
 		Namespace: "default",
 		ID: "example",
-		ParentID: "",
 		Name: "example",
 		Type: "batch",
 		Priority: 50,
-		AllAtOnce: false,
 		Datacenters: ["dc1"],
 		NodePool: "default",
 		Constraints: null,
-		Affinities: null,
-		Spreads: null,
 		TaskGroups: groups,
 		Update: {
 			Stagger: 0,
@@ -107,28 +104,12 @@ export function testJob(groups: TaskGroup[], over: Partial<Job> = {}): Job {
 			AutoPromote: false,
 			Canary: 0,
 		},
-		Multiregion: null,
-		Periodic: null,
-		ParameterizedJob: null,
-		Dispatched: false,
-		DispatchIdempotencyToken: "",
-		Payload: null,
-		Meta: null,
-		ConsulNamespace: "",
-		VaultNamespace: "",
-		NomadTokenID: "",
 		Status: "pending",
-		StatusDescription: "",
-		Stable: false,
-		Version: 0,
-		SubmitTime: 0,
 		CreateIndex: 1,
 		ModifyIndex: 1,
 		JobModifyIndex: 1,
-		UI: null,
-		VersionTag: null,
 		...over,
-	};
+	});
 }
 
 let seq = 0;

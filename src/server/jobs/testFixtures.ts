@@ -1,7 +1,8 @@
 // Test fixtures: Go zero values of structs.Job/TaskGroup/Task (to port Nomad's diff tests, which
 // build jobs from bare Go structs) and the api.Job JSON `nomad job run -output` prints for the
 // `nomad job init` example.
-import type { Job, Task, TaskGroup } from "../../api/types/index.ts";
+export { zeroGroup, zeroJob, zeroTask } from "../../api/types/zero.ts";
+
 import type { AdmissionConfig } from "./types.ts";
 
 export const testConfig: AdmissionConfig = {
@@ -10,124 +11,6 @@ export const testConfig: AdmissionConfig = {
 	jobMaxPriority: 100,
 	jobMaxCount: 50000,
 };
-
-export function zeroTask(over: Partial<Task> = {}): Task {
-	return {
-		Name: "",
-		Driver: "",
-		User: "",
-		Config: null,
-		Env: null,
-		Services: null,
-		Vault: null,
-		Secrets: null,
-		Consul: null,
-		Templates: null,
-		Constraints: null,
-		Affinities: null,
-		Resources: null as unknown as Task["Resources"],
-		RestartPolicy: null,
-		DispatchPayload: null,
-		Lifecycle: null,
-		Meta: null,
-		KillTimeout: 0,
-		LogConfig: null as unknown as Task["LogConfig"],
-		Artifacts: null,
-		Leader: false,
-		ShutdownDelay: 0,
-		VolumeMounts: null,
-		ScalingPolicies: null,
-		KillSignal: "",
-		Kind: "",
-		CSIPluginConfig: null,
-		Identity: null,
-		Identities: null,
-		Actions: null,
-		Schedule: null,
-		...over,
-	};
-}
-
-export function zeroGroup(over: Partial<TaskGroup> = {}): TaskGroup {
-	return {
-		Name: "",
-		Count: 0,
-		Update: null,
-		Migrate: null,
-		Constraints: null,
-		Scaling: null,
-		RestartPolicy: null,
-		Disconnect: null,
-		Tasks: null as unknown as Task[],
-		EphemeralDisk: null as unknown as TaskGroup["EphemeralDisk"],
-		Meta: null,
-		ReschedulePolicy: null,
-		Affinities: null,
-		Spreads: null,
-		Networks: null,
-		Consul: null,
-		Services: null,
-		Volumes: null,
-		ShutdownDelay: null,
-		MaxRunDuration: null,
-		StopAfterClientDisconnect: null,
-		MaxClientDisconnect: null,
-		PreventRescheduleOnLost: false,
-		...over,
-	};
-}
-
-export function zeroJob(over: Partial<Job> = {}): Job {
-	return {
-		Stop: false,
-		Region: "",
-		Namespace: "",
-		ID: "",
-		ParentID: "",
-		Name: "",
-		Type: "" as Job["Type"],
-		Priority: 0,
-		AllAtOnce: false,
-		Datacenters: null as unknown as string[],
-		NodePool: "",
-		Constraints: null,
-		Affinities: null,
-		Spreads: null,
-		TaskGroups: null as unknown as TaskGroup[],
-		Update: {
-			Stagger: 0,
-			MaxParallel: 0,
-			HealthCheck: "" as "checks",
-			MinHealthyTime: 0,
-			HealthyDeadline: 0,
-			ProgressDeadline: 0,
-			AutoRevert: false,
-			AutoPromote: false,
-			Canary: 0,
-		},
-		Multiregion: null,
-		Periodic: null,
-		ParameterizedJob: null,
-		Dispatched: false,
-		DispatchIdempotencyToken: "",
-		Payload: null,
-		Meta: null,
-		ConsulNamespace: "",
-		VaultNamespace: "",
-		NomadTokenID: "",
-		Status: "" as Job["Status"],
-		StatusDescription: "",
-		Stable: false,
-		Version: 0,
-		SubmitTime: 0,
-		CreateIndex: 0,
-		ModifyIndex: 0,
-		JobModifyIndex: 0,
-		UI: null,
-		VersionTag: null,
-		...over,
-	};
-}
 
 /** `nomad job run -output` of `nomad job init` (command/asset/example.nomad.hcl), as api.Job JSON. */
 export function exampleApiJob(): Record<string, unknown> {
