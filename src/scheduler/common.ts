@@ -9,10 +9,11 @@ import type {
 	Plan,
 	PlanResult,
 } from "../api/types/index.ts";
-import type { EvalContext } from "./context.ts";
+import { EvalContext } from "./context.ts";
 import type { Eligibility } from "./feasible.ts";
 import { STATUS_LOST } from "./reconcile.ts";
-import type { Planner, SchedulerState } from "./types.ts";
+import { Stack } from "./stack.ts";
+import type { Planner, SchedulerContext, SchedulerState } from "./types.ts";
 import { isInAnyDC, nodeReady } from "./util.ts";
 
 export const DESC_BLOCKED_MAX_PLAN = "created due to placement conflicts";
@@ -198,4 +199,35 @@ export function newPlacement(opts: {
 		CreateTime: opts.now,
 		ModifyTime: opts.now,
 	};
+}
+
+/**
+ * The per-attempt setup both schedulers share: the plan, the job's allocations, the evaluation
+ * context and a placement stack configured for the job (unless it is stopped or gone).
+ */
+export function beginAttempt(
+	sc: SchedulerContext,
+	state: SchedulerState,
+	ev: Evaluation,
+	job: Job | undefined,
+	kind: "service" | "batch" | "system",
+): { plan: Plan; jobAllocs: Allocation[]; ctx: EvalContext; stack: Stack } {
+	const plan = makePlan(ev, job, state.index);
+	const jobAllocs = [...state.allocsByJob(ev.Namespace, ev.JobID)];
+	const ctx = new EvalContext({
+		state,
+		plan,
+		job,
+		namespace: ev.Namespace,
+		jobID: ev.JobID,
+		jobAllocs,
+		random: sc.random,
+		clock: sc.clock,
+	});
+	const stack = new Stack(ctx, kind, jobAllocs);
+	if (job && !job.Stop) {
+		stack.setConfig(state.schedulerConfig());
+		stack.setJob(job);
+	}
+	return { plan, jobAllocs, ctx, stack };
 }

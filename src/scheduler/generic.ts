@@ -12,11 +12,11 @@ import type {
 } from "../api/types/index.ts";
 import {
 	adjustQueued,
+	beginAttempt,
 	blockedEval,
 	DESC_BLOCKED_FAILED_PLACEMENTS,
 	DESC_BLOCKED_MAX_PLAN,
 	fullCommit,
-	makePlan,
 	markLostOnDownNodes,
 	newPlacement,
 	planIsNoOp,
@@ -24,12 +24,12 @@ import {
 	readyNodes,
 	setStatus,
 } from "./common.ts";
-import { EvalContext } from "./context.ts";
+import type { EvalContext } from "./context.ts";
 import { exhaustResources, populateScoreMetaData } from "./metrics.ts";
 import { builtUsage, materialize } from "./rank.ts";
 import { type Placement, reconcile, STATUS_IN_PLACE, taintedNodes, type UpdateDecision } from "./reconcile.ts";
 import { annotateTracker, LAST_RESCHEDULE_FAILED, rescheduleTrackerFor, tracker } from "./reschedule.ts";
-import { Stack } from "./stack.ts";
+import type { Stack } from "./stack.ts";
 import { tasksUpdated } from "./tasksUpdated.ts";
 import type { Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 import { allocIndexFromName, deepEqual, isInAnyDC, isInPool, nodeReady, parseRFC3339, terminal } from "./util.ts";
@@ -136,27 +136,12 @@ export class GenericScheduler implements Scheduler {
 		const state = this.state;
 		this.job = state.job(ev.Namespace, ev.JobID);
 		const job = this.job;
-		const stopped = !job || job.Stop;
 		this.queued = {};
 		this.followups = [];
 		this.failed = undefined;
-		const plan = makePlan(ev, job, state.index);
-		const jobAllocs = [...state.allocsByJob(ev.Namespace, ev.JobID)];
-		this.ctx = new EvalContext({
-			state,
-			plan,
-			job,
-			namespace: ev.Namespace,
-			jobID: ev.JobID,
-			jobAllocs,
-			random: this.sc.random,
-			clock: this.sc.clock,
-		});
-		this.stack = new Stack(this.ctx, this.batch ? "batch" : "service", jobAllocs);
-		if (job && !stopped) {
-			this.stack.setConfig(state.schedulerConfig());
-			this.stack.setJob(job);
-		}
+		const { plan, ctx, stack, jobAllocs } = beginAttempt(this.sc, state, ev, job, this.batch ? "batch" : "service");
+		this.ctx = ctx;
+		this.stack = stack;
 		await this.computeJobAllocs(jobAllocs);
 
 		const waitUntil = parseRFC3339(ev.WaitUntil);

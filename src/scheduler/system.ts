@@ -4,10 +4,10 @@
 import type { Allocation, AllocMetric, DesiredUpdates, Evaluation, Job, TaskGroup } from "../api/types/index.ts";
 import {
 	adjustQueued,
+	beginAttempt,
 	blockedEval,
 	DESC_BLOCKED_FAILED_PLACEMENTS,
 	fullCommit,
-	makePlan,
 	markLostOnDownNodes,
 	newPlacement,
 	planIsNoOp,
@@ -16,7 +16,7 @@ import {
 	readyNodes,
 	setStatus,
 } from "./common.ts";
-import { EvalContext } from "./context.ts";
+import type { EvalContext } from "./context.ts";
 import { exhaustResources, mergeNodeFiltered, populateScoreMetaData } from "./metrics.ts";
 import { builtUsage, materialize } from "./rank.ts";
 import {
@@ -29,7 +29,7 @@ import {
 	taintedNodes,
 } from "./reconcile.ts";
 import { reconcileNodes, type Tuple } from "./reconcileNode.ts";
-import { Stack } from "./stack.ts";
+import type { Stack } from "./stack.ts";
 import { tasksUpdated } from "./tasksUpdated.ts";
 import type { Scheduler, SchedulerContext, SchedulerState } from "./types.ts";
 import { isInAnyDC, isInPool, terminal } from "./util.ts";
@@ -114,23 +114,9 @@ export class SystemScheduler implements Scheduler {
 		this.ready = stopped
 			? { nodes: [], notReady: new Set(), byDC: {} }
 			: readyNodes(state, job.Datacenters, job.NodePool);
-		const plan = makePlan(ev, job, state.index);
-		const jobAllocs = [...state.allocsByJob(ev.Namespace, ev.JobID)];
-		this.ctx = new EvalContext({
-			state,
-			plan,
-			job,
-			namespace: ev.Namespace,
-			jobID: ev.JobID,
-			jobAllocs,
-			random: this.sc.random,
-			clock: this.sc.clock,
-		});
-		this.stack = new Stack(this.ctx, "system", jobAllocs);
-		if (job && !stopped) {
-			this.stack.setConfig(state.schedulerConfig());
-			this.stack.setJob(job);
-		}
+		const { plan, ctx, stack, jobAllocs } = beginAttempt(this.sc, state, ev, job, "system");
+		this.ctx = ctx;
+		this.stack = stack;
 		await this.computeJobAllocs(jobAllocs);
 		if (planIsNoOp(plan) && !ev.AnnotatePlan) return true;
 		if (ev.AnnotatePlan) plan.Annotations = { DesiredTGUpdates: this.desired ?? null };
