@@ -62,13 +62,6 @@ export interface ServerOptions {
 	heartbeat?: Partial<HeartbeatConfig>;
 }
 
-/** Leader-side reactions to committed changes (eval broker, periodic dispatcher, ...). */
-export interface ServerHooks {
-	evalsCreated?: (evals: Row[]) => void;
-	jobRegistered?: (job: Row | undefined) => void;
-	jobDeregistered?: (namespace: string, id: string, purge: boolean) => void;
-}
-
 /** Nomad's default scheduler configuration, stored by the first leader. */
 export const DEFAULT_SCHEDULER_CONFIG: Row = FALLBACK_SCHEDULER_CONFIG as unknown as Row;
 
@@ -120,7 +113,6 @@ export class Server {
 			enabledSchedulers: opts.enabledSchedulers,
 			defaultPauseEvalBroker: (opts.defaultSchedulerConfig ?? DEFAULT_SCHEDULER_CONFIG).PauseEvalBroker === true,
 		});
-		this.hooks.evalsCreated = (evals) => this.scheduling.handleUpsertedEvals(evals);
 		this.heartbeats = new Heartbeats(this, opts.heartbeat);
 	}
 
@@ -252,17 +244,10 @@ export class Server {
 		return out.value;
 	}
 
-	readonly hooks: ServerHooks = {};
-
-	/** Called after evaluations were committed; the leader's broker picks them up. */
-	evalsCreated(evals: Row[]): void {
-		if (this.leader && evals.length > 0) this.hooks.evalsCreated?.(evals);
-	}
-
+	/** Keeps the leader's periodic dispatcher in step with a job that was just (re)registered. */
 	jobRegistered(job: Row | undefined): void {
 		if (!this.leader || !job) return;
 		this.periodic?.add(job as unknown as Job);
-		this.hooks.jobRegistered?.(job);
 	}
 
 	jobDeregistered(namespace: string, id: string, purge: boolean): void {
@@ -272,7 +257,6 @@ export class Server {
 			const job = this.state.get("jobs", `${namespace}\u0000${id}`);
 			if (job) this.periodic?.add(job as unknown as Job);
 		}
-		this.hooks.jobDeregistered?.(namespace, id, purge);
 	}
 
 	/**

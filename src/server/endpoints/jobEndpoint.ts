@@ -181,7 +181,6 @@ export async function registerJob(
 		}
 		const ev: Row = { ...(evals[0] as Row), JobModifyIndex: existing.JobModifyIndex };
 		const r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev] });
-		srv.evalsCreated([ev]);
 		return {
 			EvalID: ev.ID as string,
 			EvalCreateIndex: r.index,
@@ -214,7 +213,6 @@ async function commitJob(
 		JobModifyIndex: opts.jobModifyIndex ?? 0,
 		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
 	});
-	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
 	srv.jobRegistered(srv.state.get("jobs", jobKey(job.Namespace as string, job.ID as string)));
 	return {
 		EvalID: (evals[0]?.ID as string | undefined) ?? "",
@@ -269,7 +267,6 @@ export async function deregisterJob(
 		SubmitTime: nowNs(),
 		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
 	});
-	srv.evalsCreated(evals.map((e) => ({ ...e, JobModifyIndex: r.index })));
 	srv.jobDeregistered(ns, id, opts.purge);
 	return {
 		EvalID: (evals[0]?.ID as string | undefined) ?? "",
@@ -397,7 +394,6 @@ export async function evaluateJob(
 	} else {
 		r = await srv.apply(JobCmd.evalUpsertForJob, { Evals: [ev] });
 	}
-	srv.evalsCreated([ev]);
 	return {
 		EvalID: ev.ID as string,
 		EvalCreateIndex: r.index,

@@ -37,7 +37,6 @@ export async function registerChild(
 		Evals: ev ? [ev] : [],
 		TrackedVersions: srv.opts.jobTrackedVersions ?? 6,
 	});
-	if (ev) srv.evalsCreated([{ ...ev, JobModifyIndex: r.index }]);
 	return { evalID: (ev?.ID as string | undefined) ?? "", index: r.index };
 }
 
