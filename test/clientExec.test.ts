@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
+import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 let agent: StartedAgent;
@@ -19,16 +19,6 @@ after(async () => {
 	await agent?.stop();
 	dir.cleanup();
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-	const t0 = Date.now();
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() - t0 > ms) throw new Error("timed out");
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
 
 const get = async (path: string) => (await fetch(`${agent.url}${path}`)).json() as Promise<any>;
 const put = async (path: string, body?: unknown, method = "PUT") =>

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseFrames } from "../src/client/fs/index.ts";
-import { freePorts, type StartedAgent, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
+import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 let agent: StartedAgent;
@@ -16,16 +16,6 @@ after(async () => {
 	await agent?.stop();
 	dir.cleanup();
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-	const t0 = Date.now();
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() - t0 > ms) throw new Error("timed out");
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
 
 const req = async (path: string) => {
 	const r = await fetch(`${agent.url}${path}`);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
+import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
@@ -12,16 +12,6 @@ after(async () => {
 	for (const a of agents.reverse()) await a.stop();
 	dir.cleanup();
 });
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-	const t0 = Date.now();
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() - t0 > ms) throw new Error("timed out");
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
 
 test("client agent → server agent over RPC: register, heartbeat, run a job", async () => {
 	const sp = await freePorts();

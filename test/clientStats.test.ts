@@ -2,7 +2,7 @@
 // running raw_exec task (its whole process tree) through /v1/client/allocation/<id>/stats.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
+import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 let agent: StartedAgent;
@@ -20,15 +20,6 @@ after(async () => {
 	dir.cleanup();
 });
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-	const t0 = Date.now();
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() - t0 > ms) throw new Error("timed out");
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const get = async (path: string) => (await fetch(`${agent.url}${path}`)).json() as Promise<any>;
 

@@ -2,7 +2,7 @@
 // evaluation → allocations; reads, blocking, versions, scale, stop and purge.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type StartedAgent, startDevAgent } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startDevAgent, waitFor } from "./helpers/agentProcess.ts";
 
 let agent: StartedAgent;
 before(async () => {
@@ -26,16 +26,6 @@ async function call(
 		json = undefined;
 	}
 	return { status: r.status, headers: r.headers, json, text };
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-	const t0 = Date.now();
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() - t0 > ms) throw new Error("timed out");
-		await new Promise((r) => setTimeout(r, 50));
-	}
 }
 
 const HCL = `

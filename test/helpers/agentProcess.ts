@@ -133,3 +133,14 @@ export async function startDevAgent(extra: string[] = []): Promise<StartedAgent>
 	};
 	return agent;
 }
+
+/** Polls `fn` until it returns something truthy (then returns it), or throws after `ms`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 15_000, intervalMs = 100): Promise<T> {
+	const t0 = Date.now();
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() - t0 > ms) throw new Error("timed out");
+		await new Promise((r) => setTimeout(r, intervalMs));
+	}
+}
