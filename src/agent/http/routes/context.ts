@@ -6,7 +6,7 @@ import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
 import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Server } from "../../../server/server.ts";
-import type { RequestContext } from "../types.ts";
+import type { HANDLED, RequestContext } from "../types.ts";
 import type { SelfInputs } from "./agentSelf.ts";
 
 export interface ClientHandle {
@@ -42,6 +42,13 @@ export interface AgentHandle {
 	localRunner?(allocID: string): LocalAllocRunner | undefined;
 	/** This agent's client: its node ID and latest host stats (undefined without a client). */
 	hostStats?(): { nodeID: string; stats: HostStats } | undefined;
+	/**
+	 * Answers this request on another node's client agent, over the RPC connection that node keeps to
+	 * this server, writing the remote response (status, headers, body — streamed chunk by chunk) to
+	 * ctx.res; returns HANDLED. Throws CodedError as Nomad ("Unknown node" 404, "No path to node" 404)
+	 * when the node is unknown or not connected. Absent on agents without a server.
+	 */
+	forwardToNode?(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED>;
 }
 
 /** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */
