@@ -9,11 +9,13 @@ import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import type { AllocStatsCollector } from "../client/stats/allocStats.ts";
 import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
+import { CodedError } from "../lib/errors.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+import type { Identity } from "../server/acl/resolver.ts";
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
@@ -75,6 +77,16 @@ export class Agent implements AgentHandle {
 	}
 	get enableDebug(): boolean {
 		return this.config.enableDebug;
+	}
+	get aclEnabled(): boolean {
+		return this.config.acl.enabled;
+	}
+
+	/** Resolves a token secret on this agent's server (client-only agents: not built yet). */
+	async resolveToken(secret: string): Promise<Identity> {
+		if (!this.server)
+			throw new CodedError(501, "ACL token resolution through a client agent is not built yet in nomad-ts");
+		return this.server.aclResolver.resolve(secret);
 	}
 
 	/** Inputs of /v1/agent/self. */
@@ -179,6 +191,9 @@ export class Agent implements AgentHandle {
 				jobTrackedVersions: c.server.jobTrackedVersions,
 				numSchedulers: c.server.numSchedulers,
 				enabledSchedulers: c.server.enabledSchedulers,
+				aclEnabled: c.acl.enabled,
+				aclTokenMinExpirationMs: c.acl.tokenMinExpirationTtl / 1e6,
+				aclTokenMaxExpirationMs: c.acl.tokenMaxExpirationTtl / 1e6,
 				heartbeat: {
 					minTTL: c.server.minHeartbeatTtl / 1e6,
 					grace: c.server.heartbeatGrace / 1e6,

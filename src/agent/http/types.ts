@@ -1,5 +1,6 @@
 // Shapes shared by the HTTP layer: routes, the per-request context and raw responses.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Identity } from "../../server/acl/resolver.ts";
 
 /**
  * The capability a route requires, declared next to the route so the ACL matrix can be checked
@@ -8,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  */
 export type AclRequirement =
 	| "none"
+	/** Any valid token (or anonymous); the handler decides with ctx.identity (e.g. the ACL API). */
+	| "token"
 	| "agent:read"
 	| "agent:write"
 	| "node:read"
@@ -32,6 +35,8 @@ export interface RequestContext {
 	readonly token: string;
 	/** Response headers to add (X-Nomad-Index etc.). */
 	readonly headers: Record<string, string>;
+	/** The caller's resolved identity, set by ACL enforcement before the handler runs. */
+	identity?: Identity;
 }
 
 export type Handler = (ctx: RequestContext) => unknown;
