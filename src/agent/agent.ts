@@ -82,6 +82,13 @@ export class Agent implements AgentHandle {
 		return this.config.acl.enabled;
 	}
 
+	/** The namespace of an allocation or evaluation, from the server's state or a local runner. */
+	namespaceOf(table: "allocs" | "evals", id: string): string | undefined {
+		const row = this.server?.state.get(table, id);
+		if (row) return row.Namespace as string;
+		return table === "allocs" ? this.localRunner(id)?.namespace : undefined;
+	}
+
 	/** Resolves a token secret on this agent's server (client-only agents: not built yet). */
 	async resolveToken(secret: string): Promise<Identity> {
 		if (!this.server)
@@ -132,6 +139,7 @@ export class Agent implements AgentHandle {
 		const r = this.clientAssembly?.client.runner(allocID);
 		if (!r) return undefined;
 		return {
+			namespace: r.namespace,
 			restart: (task) => r.restart(task),
 			signal: (task, sig) => r.signal(task, sig),
 			allocDir: r.allocDir,

@@ -11,6 +11,8 @@ import type { AclRequirement, Handler, RequestContext, Route } from "./types.ts"
 export interface AclAuthority {
 	readonly aclEnabled: boolean;
 	resolveToken?(secret: string): Promise<Identity>;
+	/** The namespace of an allocation/evaluation this agent knows, for object-scoped checks. */
+	namespaceOf?(table: "allocs" | "evals", id: string): string | undefined;
 }
 
 const DISABLED: Identity = { acl: ACL.aclsDisabled(), token: undefined };
@@ -26,8 +28,18 @@ export function requestNamespace(ctx: RequestContext): string {
 	return ctx.query.get("namespace") || "default";
 }
 
-/** Does the identity satisfy the requirement for this request? */
-export function allowed(acl: ACL, req: AclRequirement, ctx: RequestContext): boolean {
+/** The namespace the request's capability applies to: the named object's, else the parameter. */
+function targetNamespace(ctx: RequestContext, route: Route, authority: AclAuthority): string {
+	const obj = route.aclObject?.(ctx);
+	if (obj) {
+		const ns = authority.namespaceOf?.(obj.table, obj.id);
+		if (ns !== undefined) return ns;
+	}
+	return requestNamespace(ctx);
+}
+
+/** Does the identity satisfy the requirement for this request (in namespace `ns`)? */
+export function allowed(acl: ACL, req: AclRequirement, ctx: RequestContext, ns = requestNamespace(ctx)): boolean {
 	switch (req) {
 		case "none":
 		case "token":
@@ -50,8 +62,8 @@ export function allowed(acl: ACL, req: AclRequirement, ctx: RequestContext): boo
 	const cap = req.slice("namespace:".length);
 	// Listing namespaces is open to every token; the list is filtered by what it may see.
 	if (cap === "list") return true;
-	if (cap === "read") return acl.allowNamespace(decodeURIComponent(ctx.rest) || requestNamespace(ctx));
-	return acl.allowNamespaceOperation(requestNamespace(ctx), cap);
+	if (cap === "read") return acl.allowNamespace(decodeURIComponent(ctx.rest) || ns);
+	return acl.allowNamespaceAnyOf(ns, cap.split("|"));
 }
 
 function filterByNamespace(out: unknown, keep: (ns: string) => boolean): unknown {
@@ -70,7 +82,7 @@ export function enforced(route: Route, authority: AclAuthority): Handler {
 			ctx.identity = DISABLED;
 			return inner(ctx);
 		}
-		const req = requirementFor(route, ctx.method);
+		const req = route.aclFor?.(ctx) ?? requirementFor(route, ctx.method);
 		let identity: Identity;
 		try {
 			identity = await authority.resolveToken(ctx.token);
@@ -80,13 +92,14 @@ export function enforced(route: Route, authority: AclAuthority): Handler {
 			return inner(ctx);
 		}
 		ctx.identity = identity;
-		if (!allowed(identity.acl, req, ctx)) throw new CodedError(403, ERR_PERMISSION_DENIED);
+		if (!allowed(identity.acl, req, ctx, targetNamespace(ctx, route, authority)))
+			throw new CodedError(403, ERR_PERMISSION_DENIED);
 		const out = await inner(ctx);
 		if (req.startsWith("namespace:")) {
 			const cap = req.slice("namespace:".length);
 			if (cap === "list") return filterByNamespaceName(out, identity.acl);
 			if (requestNamespace(ctx) === ALL_NAMESPACES) {
-				return filterByNamespace(out, (ns) => identity.acl.allowNamespaceOperation(ns, cap));
+				return filterByNamespace(out, (ns) => identity.acl.allowNamespaceAnyOf(ns, cap.split("|")));
 			}
 		}
 		return out;

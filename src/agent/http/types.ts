@@ -18,6 +18,7 @@ export type AclRequirement =
 	| "operator:read"
 	| "operator:write"
 	| "management"
+	/** A namespace capability; "a|b" accepts either (fine-grained alternatives to submit-job). */
 	| `namespace:${string}`;
 
 export interface RequestContext {
@@ -47,6 +48,13 @@ export interface Route {
 	/** One requirement for every method, or one per method the route answers. */
 	acl: AclRequirement | Partial<Record<"GET" | "PUT" | "POST" | "DELETE", AclRequirement>>;
 	handler: Handler;
+	/** When the requirement depends on the request beyond its method (e.g. the sub-action). */
+	aclFor?: (ctx: RequestContext) => AclRequirement;
+	/**
+	 * The object a namespace capability is checked against, when the path names one (an
+	 * allocation or evaluation ID): its own namespace counts, not the `namespace` parameter.
+	 */
+	aclObject?: (ctx: RequestContext) => { table: "allocs" | "evals"; id: string } | undefined;
 	/** Wrapped in Nomad's CORS middleware. */
 	cors?: boolean;
 	/** Methods the CORS middleware advertises (rs/cors default: GET, POST, HEAD). */

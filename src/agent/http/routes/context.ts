@@ -17,6 +17,7 @@ export interface ClientHandle {
 
 /** What routes may do with an allocation running on this agent's client. */
 export interface LocalAllocRunner {
+	readonly namespace: string;
 	restart(task: string | undefined): Promise<void>;
 	signal(task: string | undefined, signal: string): Promise<void>;
 	/** Absolute path of the allocation directory (the fs API's root). */
