@@ -147,6 +147,24 @@ describe("ACLs", () => {
 		assert.equal((await call("GET", "/v1/jobs", t.json.SecretID)).text, "ACL token not found");
 	});
 
+	it("a long-lived request ends when its token is deleted", async () => {
+		const t = await call("PUT", "/v1/acl/token", mgmt, { Type: "client", Policies: ["ns-read"] });
+		const first = await call("GET", "/v1/jobs", t.json.SecretID);
+		const index = Number(first.headers.get("x-nomad-index"));
+		const started = Date.now();
+		const pending = fetch(`${agent.url}/v1/jobs?index=${index + 1000}&wait=60s`, {
+			headers: { "X-Nomad-Token": t.json.SecretID },
+		}).then(
+			async (r) => `status ${r.status} ${await r.text()}`,
+			(e: Error) => `closed: ${e.message}`,
+		);
+		await new Promise((r) => setTimeout(r, 300));
+		assert.equal((await call("DELETE", `/v1/acl/token/${t.json.AccessorID}`, mgmt)).status, 200);
+		const outcome = await pending;
+		assert.match(outcome, /^closed/);
+		assert.ok(Date.now() - started < 5000, `ended after ${Date.now() - started} ms`);
+	});
+
 	it("enforces every route's declared capability (live matrix over every route × method × identity)", async () => {
 		const { buildRouter } = await import("../src/agent/http/routes/index.ts");
 		const { requirementFor } = await import("../src/agent/http/authorize.ts");

@@ -92,6 +92,7 @@ export function enforced(route: Route, authority: AclAuthority): Handler {
 			return inner(ctx);
 		}
 		ctx.identity = identity;
+		if (identity.token) watchRevocation(ctx, authority);
 		if (!allowed(identity.acl, req, ctx, targetNamespace(ctx, route, authority)))
 			throw new CodedError(403, ERR_PERMISSION_DENIED);
 		const out = await inner(ctx);
@@ -104,6 +105,26 @@ export function enforced(route: Route, authority: AclAuthority): Handler {
 		}
 		return out;
 	};
+}
+
+/** How often a long-lived request (stream, blocking query) re-checks its token. */
+export const REVOCATION_CHECK_MS = 1000;
+
+/**
+ * Ends a long-lived response once its token is deleted or expires (CVE-2022-3867: streams kept
+ * flowing to revoked tokens). Short requests finish before the first check and cost one timer.
+ */
+function watchRevocation(ctx: RequestContext, authority: AclAuthority): void {
+	const resolve = authority.resolveToken;
+	if (!resolve) return;
+	const timer = setInterval(() => {
+		resolve(ctx.token).catch(() => {
+			clearInterval(timer);
+			ctx.res.destroy();
+		});
+	}, REVOCATION_CHECK_MS);
+	timer.unref();
+	ctx.res.once("close", () => clearInterval(timer));
 }
 
 /** /v1/namespaces: only namespaces the token may do something in. */
