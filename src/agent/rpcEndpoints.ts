@@ -16,6 +16,19 @@ function obj(args: unknown): Record<string, unknown> {
 	return args as Record<string, unknown>;
 }
 
+/**
+ * Calls about a node must carry its SecretID (Nomad authenticates client RPCs with the node
+ * secret): one node cannot heartbeat, read the allocations of, or report for another.
+ */
+function authenticateNode(server: Server, a: Record<string, unknown>): string {
+	const nodeID = String(a.NodeID ?? "");
+	const node = server.state.get("nodes", nodeID);
+	if (!node || typeof a.SecretID !== "string" || node.SecretID !== a.SecretID) {
+		throw new CodedError(403, "Permission denied");
+	}
+	return nodeID;
+}
+
 export function registerServerRpc(rpc: RpcServer, server: Server): void {
 	rpc.register("Status.Ping", async () => ({}));
 	rpc.register("Status.Leader", async () => server.leaderAddress());
@@ -26,7 +39,7 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		return { HeartbeatTTL: r.heartbeatTTL, Index: r.index };
 	});
 	rpc.register("Node.UpdateStatus", async (args) => ({
-		HeartbeatTTL: await heartbeatNode(server, String(obj(args).NodeID)),
+		HeartbeatTTL: await heartbeatNode(server, authenticateNode(server, obj(args))),
 	}));
 	rpc.register("Node.GetClientAllocs", async (args, conn) => {
 		const a = obj(args);
@@ -34,24 +47,40 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		const ctl = new AbortController();
 		void conn.closed.then(() => ctl.abort());
 		const wait = Math.min(MAX_BLOCK_MS, Number(a.MaxQueryTimeMs ?? MAX_BLOCK_MS));
-		const r = await clientAllocs(server, String(a.NodeID), Number(a.MinQueryIndex ?? 0), wait, ctl.signal);
+		const r = await clientAllocs(server, authenticateNode(server, a), Number(a.MinQueryIndex ?? 0), wait, ctl.signal);
 		return { Allocs: r.allocs, Index: r.index };
 	});
-	rpc.register("Node.UpdateAlloc", async (args) => ({ Index: await updateAllocs(server, obj(args).Allocs as Row[]) }));
+	rpc.register("Node.UpdateAlloc", async (args) => {
+		const a = obj(args);
+		const nodeID = authenticateNode(server, a);
+		const allocs = (a.Allocs as Row[] | undefined) ?? [];
+		for (const u of allocs) {
+			const stored = server.state.get("allocs", String(u.ID));
+			if (stored && stored.NodeID !== nodeID) throw new CodedError(403, "Permission denied");
+		}
+		return { Index: await updateAllocs(server, allocs) };
+	});
 }
 
 /** A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). */
 export function rpcServerAPI(rpc: RpcClient): ServerAPI {
+	// The node's identity for every call after registration.
+	let nodeID = "";
+	let secret = "";
 	return {
 		registerNode: async (node: Node) => {
+			nodeID = node.ID;
+			secret = node.SecretID;
 			const r = await rpc.call<{ HeartbeatTTL: number }>("Node.Register", { Node: node }, 30_000);
 			return { heartbeatTTL: r.HeartbeatTTL };
 		},
-		heartbeat: async (nodeID) =>
-			(await rpc.call<{ HeartbeatTTL: number }>("Node.UpdateStatus", { NodeID: nodeID }, 30_000)).HeartbeatTTL,
-		allocations: async (nodeID, minIndex, waitMs, signal) => {
+		heartbeat: async (id) =>
+			(await rpc.call<{ HeartbeatTTL: number }>("Node.UpdateStatus", { NodeID: id, SecretID: secret }, 30_000))
+				.HeartbeatTTL,
+		allocations: async (id, minIndex, waitMs, signal) => {
 			const call = rpc.call<{ Allocs: Allocation[]; Index: number }>("Node.GetClientAllocs", {
-				NodeID: nodeID,
+				NodeID: id,
+				SecretID: secret,
 				MinQueryIndex: minIndex,
 				MaxQueryTimeMs: waitMs,
 			});
@@ -63,7 +92,7 @@ export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 			return { allocs: r.Allocs, index: r.Index };
 		},
 		updateAllocs: async (updates: ClientAllocUpdate[]) => {
-			await rpc.call("Node.UpdateAlloc", { Allocs: updates }, 30_000);
+			await rpc.call("Node.UpdateAlloc", { NodeID: nodeID, SecretID: secret, Allocs: updates }, 30_000);
 		},
 		servers: () => rpc.serverList(),
 	};
