@@ -25,7 +25,7 @@ import { HttpServer } from "./http/httpServer.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
-import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
+import { registerServerRpc, remoteTokenResolver, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
 	config: AgentConfig;
@@ -52,6 +52,7 @@ export class Agent implements AgentHandle {
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
 	private rpcClient: RpcClient | undefined;
+	private remoteResolve: ((secret: string) => Promise<Identity>) | undefined;
 	private rpcServer: RpcServer | undefined;
 	private rpcHttp: NodeHttpServer | undefined;
 	simulator: Simulator | undefined;
@@ -89,11 +90,12 @@ export class Agent implements AgentHandle {
 		return table === "allocs" ? this.localRunner(id)?.namespace : undefined;
 	}
 
-	/** Resolves a token secret on this agent's server (client-only agents: not built yet). */
+	/** Resolves a token secret on this agent's server, or (client-only agents) through the servers. */
 	async resolveToken(secret: string): Promise<Identity> {
-		if (!this.server)
-			throw new CodedError(501, "ACL token resolution through a client agent is not built yet in nomad-ts");
-		return this.server.aclResolver.resolve(secret);
+		if (this.server) return this.server.aclResolver.resolve(secret);
+		if (!this.rpcClient) throw new CodedError(500, "No servers to resolve ACL tokens");
+		this.remoteResolve ??= remoteTokenResolver(this.rpcClient, this.config.acl.tokenTtl / 1e6);
+		return this.remoteResolve(secret);
 	}
 
 	/** Inputs of /v1/agent/self. */

@@ -1,10 +1,15 @@
 // The server's RPC methods clients call (Nomad's Node.* RPCs), and the client's view of them as a
 // ServerAPI over the RPC connection.
+
+import { ACL } from "../acl/acl.ts";
+import type { Policy } from "../acl/policy.ts";
 import type { Allocation, Node } from "../api/types/index.ts";
 import type { ClientAllocUpdate } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import { CodedError } from "../lib/errors.ts";
-import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+import { type RpcClient, RpcError, type RpcServer } from "../rpc/transport.ts";
+import type { Identity } from "../server/acl/resolver.ts";
+import { isExpired, tokenStub } from "../server/acl/tokens.ts";
 import { clientAllocs, heartbeatNode, registerNode, updateAllocs } from "../server/endpoints/clientEndpoint.ts";
 import type { Server } from "../server/server.ts";
 import type { Row } from "../server/state/schema.ts";
@@ -38,6 +43,17 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		conn.peerID = node.ID as string;
 		return { HeartbeatTTL: r.heartbeatTTL, Index: r.index };
 	});
+	// Client agents check requests made to them exactly as servers do (CVE-2023-1782): they ask
+	// the servers what a token grants and compile the same decision object.
+	rpc.register("ACL.ResolveToken", async (args): Promise<RemoteIdentity> => {
+		const id = await server.aclResolver.resolve(String(obj(args).SecretID ?? ""));
+		const management = id.token?.Type === "management";
+		return {
+			Management: management,
+			Policies: management ? [] : await server.aclResolver.policiesOf(id.token),
+			Token: id.token ? tokenStub(id.token) : null,
+		};
+	});
 	rpc.register("Node.UpdateStatus", async (args) => ({
 		HeartbeatTTL: await heartbeatNode(server, authenticateNode(server, obj(args))),
 	}));
@@ -60,6 +76,37 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		}
 		return { Index: await updateAllocs(server, allocs) };
 	});
+}
+
+export interface RemoteIdentity {
+	Management: boolean;
+	Policies: Policy[];
+	/** The token's stub (no secret); null for the anonymous identity. */
+	Token: Row | null;
+}
+
+/** Token resolution on an agent without a server: asks the servers, caches for `ttlMs`. */
+export function remoteTokenResolver(rpc: RpcClient, ttlMs: number): (secret: string) => Promise<Identity> {
+	const cache = new Map<string, { at: number; id: Identity }>();
+	return async (secret) => {
+		const hit = cache.get(secret);
+		if (hit && Date.now() - hit.at < ttlMs && !(hit.id.token && isExpired(hit.id.token, Date.now()))) return hit.id;
+		let r: RemoteIdentity;
+		try {
+			r = await rpc.call<RemoteIdentity>("ACL.ResolveToken", { SecretID: secret }, 10_000);
+		} catch (err) {
+			cache.delete(secret);
+			if (err instanceof RpcError) throw new CodedError(err.code ?? 500, err.message);
+			throw err;
+		}
+		const id: Identity = {
+			acl: r.Management ? ACL.management() : ACL.fromPolicies(r.Policies),
+			token: r.Token ?? undefined,
+		};
+		if (cache.size > 1024) cache.clear();
+		cache.set(secret, { at: Date.now(), id });
+		return id;
+	};
 }
 
 /** A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). */

@@ -47,6 +47,18 @@ export class AclResolver {
 		return { acl: await this.compile(this.policyNames(token), false), token };
 	}
 
+	/** The parsed policies behind an identity (anonymous when token is undefined), for remote agents. */
+	async policiesOf(token: Row | undefined): Promise<Policy[]> {
+		const names = token ? this.policyNames(token) : [ANONYMOUS_POLICY];
+		const view = this.view();
+		const out: Policy[] = [];
+		for (const n of names) {
+			const row = view.get("acl_policies", n);
+			if (row) out.push(await this.parsed(row));
+		}
+		return out;
+	}
+
 	/** The token's policies, directly and through its roles. */
 	policyNames(token: Row): string[] {
 		const names = new Set<string>((token.Policies as string[] | null) ?? []);
