@@ -278,9 +278,12 @@ describe("ACLs", () => {
 		assert.equal(all.status, 200, all.text);
 	});
 
-	it("secrets never appear in agent/self", async () => {
+	it("secrets never appear in agent/self or the agent's log", async () => {
 		const self = await call("GET", "/v1/agent/self", mgmt);
 		assert.equal(self.status, 200);
-		for (const s of [mgmt, ...Object.values(tokens)]) assert.ok(!self.text.includes(s));
+		for (const s of [mgmt, ...Object.values(tokens)]) {
+			assert.ok(!self.text.includes(s), "agent/self");
+			assert.ok(!agent.output().includes(s), "agent log");
+		}
 	});
 });

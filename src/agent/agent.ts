@@ -215,6 +215,7 @@ export class Agent implements AgentHandle {
 					batchEval: c.server.batchEvalGcThreshold,
 					job: c.server.jobGcThreshold,
 					node: c.server.nodeGcThreshold,
+					aclToken: c.server.aclTokenGcThreshold,
 				},
 			});
 			await this.server.start();
