@@ -4,6 +4,7 @@ import type { Allocation, Node } from "../api/types/index.ts";
 import type { ClientAllocUpdate } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import { CodedError } from "../lib/errors.ts";
+import { checkServers } from "../rpc/serverList.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
 import { clientAllocs, heartbeatNode, registerNode, updateAllocs } from "../server/endpoints/clientEndpoint.ts";
 import type { Server } from "../server/server.ts";
@@ -40,11 +41,25 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 	rpc.register("Node.UpdateAlloc", async (args) => ({ Index: await updateAllocs(server, obj(args).Allocs as Row[]) }));
 }
 
-/** A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). */
+/**
+ * A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). Once the node
+ * has registered, every new connection registers it again first: a server reached by failover or
+ * through a new server list learns the node (and which connection reaches it) before any other call.
+ */
 export function rpcServerAPI(rpc: RpcClient): ServerAPI {
+	let registered: Node | undefined;
+	rpc.onConnect = async (conn) => {
+		if (!registered) return;
+		try {
+			await conn.call("Node.Register", { Node: registered }, 30_000);
+		} catch {
+			// The client's next heartbeat fails and registers again.
+		}
+	};
 	return {
 		registerNode: async (node: Node) => {
 			const r = await rpc.call<{ HeartbeatTTL: number }>("Node.Register", { Node: node }, 30_000);
+			registered = node;
 			return { heartbeatTTL: r.HeartbeatTTL };
 		},
 		heartbeat: async (nodeID) =>
@@ -66,5 +81,12 @@ export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 			await rpc.call("Node.UpdateAlloc", { Allocs: updates }, 30_000);
 		},
 		servers: () => rpc.serverList(),
+		setServers: async (servers) => {
+			// Type-only import above keeps ws/msgpack out of agents that never use RPC.
+			const { pingServer } = await import("../rpc/transport.ts");
+			const ok = await checkServers(servers, (addr) => pingServer(addr));
+			rpc.setServers(ok);
+			return ok.length;
+		},
 	};
 }

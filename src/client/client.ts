@@ -56,6 +56,13 @@ export class Client {
 		return this.opts.server.servers();
 	}
 
+	/** Replaces the list of servers this client uses (see ServerAPI.setServers). */
+	async setServers(servers: string[]): Promise<number> {
+		const set = this.opts.server.setServers;
+		if (!set) throw new Error("this client's server list cannot be changed");
+		return set.call(this.opts.server, servers);
+	}
+
 	numAllocations(): number {
 		return this.runners.size;
 	}
@@ -127,6 +134,9 @@ export class Client {
 			} catch (err) {
 				if (this.ctl.signal.aborted) return;
 				this.logger.error("error fetching allocations", { error: err });
+				// The next answer may come from another server (failover, a new server list), whose
+				// index need not be comparable: fetch the full list once instead of blocking on ours.
+				index = 0;
 				await sleep(1000, this.ctl.signal);
 			}
 		}

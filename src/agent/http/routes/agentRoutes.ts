@@ -58,10 +58,14 @@ export function agentRoutes(agent: AgentHandle): Route[] {
 						health.server =
 							agent.server.leaderAddress() === "" ? { ok: false, message: "no leader" } : { ok: true, message: "ok" };
 					}
-					const ok = (health.client?.ok ?? true) && (health.server?.ok ?? true);
-					if (ok) return health;
+					// Client first, then server, whatever order ?type= named them in (Go's struct order).
+					const body: { client?: AgentHealth; server?: AgentHealth } = {};
+					if (health.client) body.client = health.client;
+					if (health.server) body.server = health.server;
+					const ok = (body.client?.ok ?? true) && (body.server?.ok ?? true);
+					if (ok) return body;
 					// Unhealthy: 500 with the same JSON, sent as text (Nomad's CodedError path).
-					return new RawResponse(JSON.stringify(health), "text/plain; charset=utf-8", 500);
+					return new RawResponse(JSON.stringify(body), "text/plain; charset=utf-8", 500);
 				},
 			}),
 		},

@@ -2,6 +2,8 @@
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { agentRoutes } from "./agentRoutes.ts";
+import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
+import { agentServersRoutes } from "./agentServersRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
 import { clientGcRoutes } from "./clientGcRoutes.ts";
@@ -24,6 +26,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...telemetryRoutes(agent),
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
+		...agentServersRoutes(agent),
+		...agentSchedulerRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
