@@ -126,6 +126,11 @@ test("scheduler workers: pause with 0, resume, restrict types, Nomad's validatio
 	await put(JSON.stringify({ num_schedulers: 1, enabled_schedulers: ALL }));
 	await waitFor(async () => (await get("/v1/job/svc/allocations")).length === 1);
 
+	// Health in a region this server cannot reach.
+	const elsewhere = await fetch(`${dev.url}/v1/agent/health?type=server&region=mars`);
+	assert.equal(elsewhere.status, 500);
+	assert.equal(await elsewhere.text(), '{"server":{"ok":false,"message":"No path to region"}}');
+
 	// Stats of a dev agent (server + client).
 	const self = await get("/v1/agent/self");
 	const raft = self.stats.raft as Record<string, string>;
