@@ -36,7 +36,7 @@ async function serverAgent(name: string): Promise<StartedAgent> {
 	return a;
 }
 
-const readyNode = (server: StartedAgent, name: string) =>
+const readyNode = (server: StartedAgent, name: string, ms?: number) =>
 	waitFor(async () => {
 		const nodes = (await (await fetch(`${server.url}/v1/nodes`)).json()) as {
 			Name: string;
@@ -44,7 +44,7 @@ const readyNode = (server: StartedAgent, name: string) =>
 			ID: string;
 		}[];
 		return nodes.find((n) => n.Name === name && n.Status === "ready");
-	});
+	}, ms);
 
 test("PUT /v1/agent/servers moves a client agent to another server", async () => {
 	const [a, b] = await Promise.all([serverAgent("srv-a"), serverAgent("srv-b")]);
@@ -88,8 +88,9 @@ test("PUT /v1/agent/servers moves a client agent to another server", async () =>
 	assert.equal(await put.text(), "");
 	assert.deepEqual(await (await fetch(`${client.url}/v1/agent/servers`)).json(), [addrB]);
 
-	// The node registers on B (same node ID) without waiting for a heartbeat to fail.
-	const nodeOnB = await readyNode(b, "mover");
+	// The node registers on B (same node ID) without waiting for a heartbeat to fail (the first
+	// heartbeat is ≥ 5 s away: half of min_heartbeat_ttl).
+	const nodeOnB = await readyNode(b, "mover", 3_000);
 	assert.equal(nodeOnB.ID, nodeOnA.ID);
 	const self = (await (await fetch(`${client.url}/v1/agent/self`)).json()) as {
 		stats: { client: Record<string, string> };
@@ -145,6 +146,34 @@ test("PUT /v1/agent/servers moves a client agent to another server", async () =>
 	const noClient = await fetch(`${a.url}/v1/agent/health?type=client`);
 	assert.equal(noClient.status, 500);
 	assert.equal(await noClient.text(), '{"client":{"ok":false,"message":"client not enabled"}}');
+});
+
+test("a client agent started without servers is unhealthy until it is given one, then registers", async () => {
+	const srv = await serverAgent("srv-c");
+	const cp = await freePorts();
+	const cfg = writeConfig(dir.path, "lost.json", {
+		...common,
+		name: "lost",
+		data_dir: `${dir.path}/lost`,
+		ports: cp,
+		client: { enabled: true },
+	});
+	const client = await startAgent([`-config=${cfg}`], cp, { readyPath: "/v1/agent/servers" });
+	agents.push(client);
+	assert.deepEqual(await (await fetch(`${client.url}/v1/agent/servers`)).json(), []);
+	const sick = await fetch(`${client.url}/v1/agent/health`);
+	assert.equal(sick.status, 500);
+	assert.equal(await sick.text(), '{"client":{"ok":false,"message":"no known servers"}}');
+	// Let the registration back-off grow (0.5, 1, 2, then 4 s) past what waitFor allows below: the
+	// new list must end it.
+	await new Promise((r) => setTimeout(r, 3_700));
+	const put = await fetch(`${client.url}/v1/agent/servers?address=127.0.0.1:${srv.ports.rpc}`, { method: "PUT" });
+	assert.equal(put.status, 200);
+	await waitFor(async () => {
+		const nodes = (await (await fetch(`${srv.url}/v1/nodes`)).json()) as { Name: string; Status: string }[];
+		return nodes.some((n) => n.Name === "lost" && n.Status === "ready");
+	}, 2_500);
+	assert.equal((await fetch(`${client.url}/v1/agent/health`)).status, 200);
 });
 
 test("dev agent: a new server list is checked and recorded; its client keeps using its own server", async () => {

@@ -43,6 +43,8 @@ export class Client {
 	private watch: Promise<void> | undefined;
 	lastHeartbeat = 0;
 	heartbeatTTL = 0;
+	/** Ends the registration back-off early (a new server list arrived). */
+	private retryRegisterNow: (() => void) | undefined;
 
 	constructor(opts: ClientOptions) {
 		this.opts = opts;
@@ -60,7 +62,9 @@ export class Client {
 	async setServers(servers: string[]): Promise<number> {
 		const set = this.opts.server.setServers;
 		if (!set) throw new Error("this client's server list cannot be changed");
-		return set.call(this.opts.server, servers);
+		const n = await set.call(this.opts.server, servers);
+		this.retryRegisterNow?.();
+		return n;
 	}
 
 	numAllocations(): number {
@@ -98,7 +102,10 @@ export class Client {
 				return;
 			} catch (err) {
 				this.logger.error("error registering node", { error: err, attempt });
-				await sleep(Math.min(15_000, 500 * 2 ** attempt), this.ctl.signal);
+				const wake = new AbortController();
+				this.retryRegisterNow = () => wake.abort();
+				await sleep(Math.min(15_000, 500 * 2 ** attempt), AbortSignal.any([this.ctl.signal, wake.signal]));
+				this.retryRegisterNow = undefined;
 			}
 		}
 	}
