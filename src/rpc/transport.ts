@@ -224,6 +224,11 @@ export class RpcClient {
 			this.next++;
 			try {
 				const ws = await open(`ws://${addr}/rpc`);
+				if (!this.servers.includes(addr)) {
+					// The list changed while this dial was under way.
+					ws.close();
+					continue;
+				}
 				const conn = new RpcConnection(ws, this.handlers);
 				this.conn = conn;
 				this.connAddr = addr;
