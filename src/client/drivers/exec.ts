@@ -328,8 +328,13 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 				signal(sig: NodeJS.Signals): void {
 					if (exited) return;
 					if (sig === "SIGKILL") {
-						inner.signal("SIGKILL");
-						void cg.killAll();
+						// Kill the task's processes, not unshare: it must live to reap the namespace's
+						// init (or the init would linger as a zombie of the host's PID 1). unshare then
+						// exits with the same signal; only if it does not is it killed too.
+						void cg.killAll().then(async () => {
+							for (let i = 0; i < 100 && !exited; i++) await sleep(20);
+							if (!exited) inner.signal("SIGKILL");
+						});
 						return;
 					}
 					// unshare blocks SIGINT/SIGTERM while it waits: signals go to the task itself.
