@@ -9,7 +9,8 @@ import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig
 
 const CG = "/sys/fs/cgroup";
 const v1 = existsSync(`${CG}/memory/memory.limit_in_bytes`);
-const usable = process.platform === "linux" && process.geteuid?.() === 0 && (v1 || existsSync(`${CG}/cgroup.controllers`));
+const usable =
+	process.platform === "linux" && process.geteuid?.() === 0 && (v1 || existsSync(`${CG}/cgroup.controllers`));
 const skip = usable ? false : "needs root on Linux with cgroups";
 
 const dir = tempDir();
@@ -101,8 +102,12 @@ test("an exec task runs as nobody in its chroot and PID namespace, under its cgr
 	const lines = out.trim().split("\n");
 	assert.equal(lines[0], "65534", out);
 	assert.equal(lines[1], "65534", out);
-	for (const d of ["alloc", "local", "secrets", "tmp", "bin", "usr", "proc"]) assert.ok(lines.includes(d), `${d} in /: ${out}`);
-	assert.ok(!lines.includes("work") && !lines.includes("root") && !lines.includes("home"), `the host's root is not visible: ${out}`);
+	for (const d of ["alloc", "local", "secrets", "tmp", "bin", "usr", "proc"])
+		assert.ok(lines.includes(d), `${d} in /: ${out}`);
+	assert.ok(
+		!lines.includes("work") && !lines.includes("root") && !lines.includes("home"),
+		`the host's root is not visible: ${out}`,
+	);
 	assert.ok(lines.includes("pid=1"), `the task is PID 1 of its namespace: ${out}`);
 	assert.match(out, /cmdline=\/bin\/sh -c id -u/);
 	assert.ok(lines.includes("dir=/alloc"), out);
@@ -125,7 +130,12 @@ test("an exec task runs as nobody in its chroot and PID namespace, under its cgr
 	});
 	await waitFor(async () => !existsSync(mem), 5000, 50);
 	assert.ok(!existsSync(`${CG}/cpu/nomad-ts/${alloc.ID}.t`));
-	for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} is gone: ${existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, "utf8") : ""}`);
+	for (const pid of pids)
+		assert.equal(
+			alive(pid),
+			false,
+			`pid ${pid} is gone: ${existsSync(`/proc/${pid}/status`) ? readFileSync(`/proc/${pid}/status`, "utf8") : ""}`,
+		);
 	const events = stopped.TaskStates.t.Events.map((e: any) => e.Type);
 	assert.ok(events.includes("Killed"), events.join(","));
 });

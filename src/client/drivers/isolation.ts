@@ -15,6 +15,7 @@
 // is only ever expanded quoted ("$1", "$@"): no interpolation into the script. The task's
 // environment is applied last, by `env` running as the task's user inside the chroot, so that
 // variables like LD_PRELOAD never reach a tool running as root.
+import { setprivCapList } from "./capabilities.ts";
 import type { ChrootMount } from "./chroot.ts";
 
 /**
@@ -137,17 +138,13 @@ export function setupOperations(p: LaunchPlan): string[] {
 	return ops;
 }
 
-function capList(caps: readonly string[]): string {
-	return ["-all", ...caps.map((c) => `+${c}`)].join(",");
-}
-
 /** setpriv's arguments: the user, and Nomad's capability sets for it. */
 export function privilegeArgs(p: LaunchPlan): string[] {
 	if (p.uid === 0) {
 		// Nomad: root keeps the legacy set as bounding/permitted/effective, nothing ambient.
-		return [`--bounding-set=${capList(p.rootCaps)}`, "--inh-caps=-all"];
+		return [`--bounding-set=${setprivCapList(p.rootCaps)}`, "--inh-caps=-all"];
 	}
-	const caps = capList(p.caps);
+	const caps = setprivCapList(p.caps);
 	return [
 		`--regid=${p.gid}`,
 		`--reuid=${p.uid}`,
