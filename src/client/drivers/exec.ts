@@ -311,9 +311,15 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 			cleanupStatus();
 			const initPid = plan.pidMode === "private" ? (nsInitPid(cg, inner.pid) ?? inner.pid) : inner.pid;
 
+			let sentKill = false;
 			const done: Promise<ExitResult> = innerDone.then(async (r) => {
 				// Read the OOM counter before the cgroup goes; then nothing of the task may survive it.
 				const oomKilled = cg.oomKills() > 0;
+				if (plan.pidMode === "private" && (sentKill || oomKilled) && r.exitCode === 1 && r.signal === 0) {
+					// util-linux unshare before 2.39 cannot re-raise SIGKILL (signal(SIGKILL) fails) and
+					// exits 1 instead when its child was SIGKILLed: report what happened to the task.
+					r = { ...r, exitCode: 137, signal: 9 };
+				}
 				try {
 					await cg.destroy();
 				} catch {
@@ -328,6 +334,7 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 				signal(sig: NodeJS.Signals): void {
 					if (exited) return;
 					if (sig === "SIGKILL") {
+						sentKill = true;
 						// Kill the task's processes, not unshare: it must live to reap the namespace's
 						// init (or the init would linger as a zombie of the host's PID 1). unshare then
 						// exits with the same signal; only if it does not is it killed too.
