@@ -169,7 +169,7 @@ export interface ExecDriverOptions {
 
 /** Polls the launch status file until it has a line or the process exited. */
 async function awaitSetup(statusFile: string, exited: () => boolean): Promise<string> {
-	for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+	for (let delay = 1; ; delay = Math.min(delay * 2, 5)) {
 		const s = readFileSync(statusFile, "utf8");
 		if (s.endsWith("\n")) return s.trim();
 		if (exited()) return readFileSync(statusFile, "utf8").trim() || "task exited during setup";
