@@ -4,7 +4,7 @@
 // pieces: capabilities.ts (cap sets), chroot.ts (filesystem plan), cgroups.ts (limits, OOM, kill),
 // isolation.ts (the tool chain that applies it all). Process launch goes through spawnTask.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants as fsc, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants as fsc, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, isAbsolute, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -19,7 +19,14 @@ import {
 	makeExecutable,
 	prepareMountpoint,
 } from "./chroot.ts";
-import { type IsolationMode, LAUNCH_PATH, type LaunchPlan, type LaunchTools, launchCommand } from "./isolation.ts";
+import {
+	buildDevTemplate,
+	type IsolationMode,
+	LAUNCH_PATH,
+	type LaunchPlan,
+	type LaunchTools,
+	launchCommand,
+} from "./isolation.ts";
 import { spawnTask } from "./process.ts";
 import type { DriverFingerprint, ExitResult, TaskDriver, TaskHandle, TaskStartConfig } from "./types.ts";
 
@@ -257,6 +264,9 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 			const statusDir = mkdtempSync(join(tmpdir(), "nomad-ts-exec-"));
 			const statusFile = join(statusDir, "status");
 			writeFileSync(statusFile, "", { flag: "wx", mode: 0o600 });
+			const devTemplate = join(statusDir, "dev");
+			mkdirSync(devTemplate);
+			buildDevTemplate(devTemplate);
 			const cleanupStatus = () => rmSync(statusDir, { recursive: true, force: true });
 			const plan: LaunchPlan = {
 				taskDir: cfg.taskDir,
@@ -266,6 +276,7 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 				pidMode: dc.pidMode || plugin.defaultPidMode,
 				ipcMode: dc.ipcMode || plugin.defaultIpcMode,
 				statusFile,
+				devTemplate,
 				workDir: dc.workDir || "/",
 				// Run from inside the new root: the host's root is gone by then.
 				setprivPath: chrootTool(mounts, "setpriv"),

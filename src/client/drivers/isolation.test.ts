@@ -27,6 +27,7 @@ function plan(over: Partial<LaunchPlan> = {}): LaunchPlan {
 		pidMode: "private",
 		ipcMode: "private",
 		statusFile: "/tmp/s/status",
+		devTemplate: "/tmp/s/dev",
 		workDir: "/",
 		setprivPath: "/usr/bin/setpriv",
 		envPath: "/usr/bin/env",
@@ -115,6 +116,7 @@ test("setup operations: cgroups joined first, the root bound onto itself, chroot
 	assert.deepEqual(ops.slice(9, 15), ["rbind", "/usr", "/a/id/web/usr", "bind", "/a/id/alloc", "/a/id/web/alloc"]);
 	assert.deepEqual(ops.slice(-2), ["pivot", "/a/id/web"]);
 	assert.ok(ops.includes("/a/id/web/dev/mqueue"));
+	assert.deepEqual(ops.slice(ops.indexOf("devcp"), ops.indexOf("devcp") + 3), ["devcp", "/tmp/s/dev", "/a/id/web/dev"]);
 	assert.ok(!setupOperations(plan({ ipcMode: "host" })).includes("/a/id/web/dev/mqueue"));
 });
 
@@ -137,8 +139,10 @@ test("the script reports ok and execs its argv untouched (no root needed for thi
 	const r = runScript([
 		"status",
 		status,
-		"mkdir",
-		join(temp, "d/e"),
+		"mask",
+		join(temp, "missing"),
+		"roself",
+		join(temp, "missing"),
 		"exec",
 		temp,
 		"/usr/bin/printf",

@@ -15,6 +15,8 @@
 // is only ever expanded quoted ("$1", "$@"): no interpolation into the script. The task's
 // environment is applied last, by `env` running as the task's user inside the chroot, so that
 // variables like LD_PRELOAD never reach a tool running as root.
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { setprivCapList } from "./capabilities.ts";
 import type { ChrootMount } from "./chroot.ts";
 
@@ -23,11 +25,11 @@ import type { ChrootMount } from "./chroot.ts";
  *   status F          open F for the setup outcome ("ok" or the error) — written to the host file
  *                     through fd 3 so mounts made later cannot redirect it
  *   cg F              join a cgroup: write "0" (this process) into F (a cgroup.procs file)
- *   rbind S D         mount --rbind S D, then remount D read-only
+ *   rbind S D         mount --rbind -o ro S D (util-linux remounts it read-only itself)
  *   bind S D          mount --bind S D (read-write)
  *   fs T O D          mount -t T -o O T D ; `fs?` ignores failure (optional filesystems)
- *   dev S D           create file D, bind-mount device node S onto it
- *   mkdir D / ln T D  inside our own fresh tmpfs (/dev)
+ *   devcp T D         fill our fresh /dev tmpfs D in one cp -a: the host's harmless device nodes
+ *                     (recreated, not bound) and the template T's symlinks and directories
  *   mask D            hide D: /dev/null over a file, an empty read-only tmpfs over a directory
  *   roself D          remount D read-only onto itself (if it exists)
  *   pivot R           make R the root (pivot_root . .) and lazily unmount the old root
@@ -42,18 +44,16 @@ while [ "$#" -gt 0 ]; do
 	case "$op" in
 	status) exec 3>"$1" || exit 125; shift ;;
 	cg) { echo 0 > "$1"; } 2>/dev/null || fail "failed to join cgroup $1"; shift ;;
-	rbind) run mount --rbind "$1" "$2"; run mount -o remount,bind,ro "$2"; shift 2 ;;
+	rbind) run mount --rbind -o ro "$1" "$2"; shift 2 ;;
 	bind) run mount --bind "$1" "$2"; shift 2 ;;
 	fs) run mount -t "$1" -o "$2" "$1" "$3"; shift 3 ;;
 	fs\\?) mount -t "$1" -o "$2" "$1" "$3" 2>/dev/null; shift 3 ;;
-	dev) : > "$2" || fail "failed to create $2"; run mount --bind "$1" "$2"; shift 2 ;;
-	mkdir) mkdir -p "$1" || fail "failed to create $1"; shift ;;
-	ln) ln -s "$1" "$2" || fail "failed to link $2"; shift 2 ;;
+	devcp) run cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty "$1"/* "$2"; shift 2 ;;
 	mask)
 		if [ -d "$1" ]; then run mount -t tmpfs -o ro,size=0 tmpfs "$1";
 		elif [ -e "$1" ]; then run mount --bind /dev/null "$1"; fi
 		shift ;;
-	roself) if [ -e "$1" ]; then run mount --bind "$1" "$1"; run mount -o remount,bind,ro "$1"; fi; shift ;;
+	roself) if [ -e "$1" ]; then run mount --bind -o ro,nosuid,nodev,noexec "$1" "$1"; fi; shift ;;
 	pivot) cd "$1" || fail "failed to enter $1"; run pivot_root . .; run umount -l .; cd / || fail "no root"; shift ;;
 	exec) cd "$1" 2>/dev/null || fail "failed to enter work_dir $1"; shift; printf 'ok\\n' >&3; exec 3>&-; exec "$@" ;;
 	*) fail "unknown launch operation $op" ;;
@@ -79,6 +79,8 @@ export interface LaunchPlan {
 	cgroupProcs: readonly string[];
 	pidMode: IsolationMode;
 	ipcMode: IsolationMode;
+	/** A directory made by buildDevTemplate, copied into the task's /dev. */
+	devTemplate: string;
 	/** Written by the script: "ok" once isolation is in place, or the error. */
 	statusFile: string;
 	/** Working directory inside the chroot. */
@@ -101,7 +103,23 @@ export interface LaunchPlan {
 /** PATH for the tools run as root before the task's environment applies. */
 export const LAUNCH_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 
-const DEV_NODES = ["null", "zero", "full", "random", "urandom", "tty"];
+/** What the task's /dev holds besides device nodes (built by buildDevTemplate into a temp dir). */
+export const DEV_TEMPLATE = {
+	symlinks: {
+		fd: "/proc/self/fd",
+		stdin: "/proc/self/fd/0",
+		stdout: "/proc/self/fd/1",
+		stderr: "/proc/self/fd/2",
+		ptmx: "pts/ptmx",
+	} as Record<string, string>,
+	dirs: ["pts", "shm", "mqueue"],
+};
+
+/** Writes the /dev template (symlinks and mountpoint directories) into an empty directory. */
+export function buildDevTemplate(dir: string): void {
+	for (const [name, target] of Object.entries(DEV_TEMPLATE.symlinks)) symlinkSync(target, join(dir, name));
+	for (const d of DEV_TEMPLATE.dirs) mkdirSync(join(dir, d), { mode: 0o755 });
+}
 
 /** The operations that build the chroot and join the cgroups (see LAUNCH_SCRIPT). */
 export function setupOperations(p: LaunchPlan): string[] {
@@ -118,20 +136,10 @@ export function setupOperations(p: LaunchPlan): string[] {
 	ops.push("mask", r("/proc/kcore"));
 	for (const d of ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"]) ops.push("roself", r(d));
 	ops.push("fs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k", r("/dev"));
-	for (const n of DEV_NODES) ops.push("dev", `/dev/${n}`, r(`/dev/${n}`));
-	ops.push("ln", "/proc/self/fd", r("/dev/fd"));
-	ops.push("ln", "/proc/self/fd/0", r("/dev/stdin"));
-	ops.push("ln", "/proc/self/fd/1", r("/dev/stdout"));
-	ops.push("ln", "/proc/self/fd/2", r("/dev/stderr"));
-	ops.push("mkdir", r("/dev/pts"));
+	ops.push("devcp", p.devTemplate, r("/dev"));
 	ops.push("fs?", "devpts", "newinstance,ptmxmode=0666,mode=0620,nosuid,noexec", r("/dev/pts"));
-	ops.push("ln", "pts/ptmx", r("/dev/ptmx"));
-	ops.push("mkdir", r("/dev/shm"));
 	ops.push("fs", "tmpfs", "nosuid,nodev,noexec,mode=1777,size=65536k", r("/dev/shm"));
-	if (p.ipcMode === "private") {
-		ops.push("mkdir", r("/dev/mqueue"));
-		ops.push("fs?", "mqueue", "nosuid,nodev,noexec", r("/dev/mqueue"));
-	}
+	if (p.ipcMode === "private") ops.push("fs?", "mqueue", "nosuid,nodev,noexec", r("/dev/mqueue"));
 	ops.push("fs?", "sysfs", "ro,nosuid,nodev,noexec", r("/sys"));
 	ops.push("mask", r("/sys/firmware"));
 	ops.push("pivot", p.taskDir);
