@@ -173,6 +173,13 @@ describe("running tasks", { skip }, () => {
 		for (const pid of pids) assert.throws(() => process.kill(pid, 0));
 	});
 
+	test("the OOM killer taking the task itself (the namespace's init) is reported", async () => {
+		// tail keeps reading a line that never ends: it outgrows the 64 MB limit and is killed.
+		const { h } = await run({ command: "/usr/bin/tail", args: ["/dev/zero"] });
+		const r = await h.wait();
+		assert.deepEqual(r, { exitCode: 137, signal: 9, oomKilled: true });
+	});
+
 	test("setup problems fail the start as driver errors", async () => {
 		await assert.rejects(run({ command: "nope" }), /file nope not found under path/);
 		await assert.rejects(run({ command: "/bin/true", work_dir: "/does/not/exist" }), {
