@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import { Client } from "../client/client.ts";
+import { execDriver } from "../client/drivers/exec.ts";
 import { mockDriver } from "../client/drivers/mock.ts";
 import { rawExecDriver } from "../client/drivers/rawExec.ts";
 import type { TaskDriver } from "../client/drivers/types.ts";
@@ -27,7 +28,15 @@ export function rawExecEnabled(c: AgentConfig): boolean {
 }
 
 export function driversFor(c: AgentConfig): Record<string, TaskDriver> {
-	return { raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }), mock: mockDriver() };
+	return {
+		raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }),
+		// exec is always present, as in Nomad; its fingerprint says whether it can run here (root, cgroups).
+		exec: execDriver({
+			chrootEnv: c.client.chrootEnv,
+			pluginConfig: c.plugins.find((p) => p.name === "exec")?.config,
+		}),
+		mock: mockDriver(),
+	};
 }
 
 export function inProcessServerAPI(server: Server, initialServers: string[]): ServerAPI {
