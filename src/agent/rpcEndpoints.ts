@@ -65,7 +65,8 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		void conn.closed.then(() => ctl.abort());
 		const wait = Math.min(MAX_BLOCK_MS, Number(a.MaxQueryTimeMs ?? MAX_BLOCK_MS));
 		const r = await clientAllocs(server, authenticateNode(server, a), Number(a.MinQueryIndex ?? 0), wait, ctl.signal);
-		return { Allocs: r.allocs, Index: r.index };
+		// Clients have no use for placement metrics (and the scheduler keeps them packed for JSON).
+		return { Allocs: r.allocs.map(({ Metrics: _m, ...a }) => a), Index: r.index };
 	});
 	rpc.register("Node.UpdateAlloc", async (args) => {
 		const a = obj(args);
