@@ -9,6 +9,7 @@ import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import type { AllocStatsCollector } from "../client/stats/allocStats.ts";
 import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
+import { CodedError } from "../lib/errors.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
@@ -19,10 +20,13 @@ import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import { configToWire } from "./config/index.ts";
 import type { AgentConfig } from "./config/types.ts";
+import { FORWARD_METHOD, forwardRequest, serveForwarded } from "./forwarding.ts";
 import { HttpServer } from "./http/httpServer.ts";
+import type { Router } from "./http/router.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
+import type { HANDLED, RequestContext } from "./http/types.ts";
 import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
@@ -55,6 +59,8 @@ export class Agent implements AgentHandle {
 	simulator: Simulator | undefined;
 	private hostStatsCollector: HostStatsCollector | undefined;
 	private readonly allocStats = new WeakMap<AllocRunner, AllocStatsCollector>();
+	/** The HTTP routes; also answers requests forwarded from other agents (forwarding.ts). */
+	private router: Router | undefined;
 
 	constructor(opts: AgentOptions) {
 		this.config = opts.config;
@@ -143,6 +149,31 @@ export class Agent implements AgentHandle {
 		return { nodeID: client.nodeID, stats: this.hostStatsCollector.latest() };
 	}
 
+	/** Answers ctx on node `nodeID`'s client over the RPC connection it keeps to this server. */
+	async forwardToNode(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED> {
+		if (!this.server) throw new CodedError(404, "No path to node");
+		if (!this.server.state.get("nodes", nodeID)) throw new CodedError(404, `Unknown node ${nodeID}`);
+		const conn = this.rpcServer?.connectionFor(nodeID);
+		if (!conn) throw new CodedError(404, "No path to node");
+		return forwardRequest(conn, ctx);
+	}
+
+	/** A client-only agent answers ctx through its server (which forwards to the owning node). */
+	async forwardToServer(ctx: RequestContext): Promise<typeof HANDLED> {
+		const rpc = this.rpcClient;
+		if (!rpc) throw new CodedError(404, "No path to node");
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new CodedError(500, "rpc error: no servers reachable")), 10_000);
+		});
+		try {
+			const conn = await Promise.race([rpc.connection(), timeout]);
+			return await forwardRequest(conn, ctx);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
 	/** cpu.totalcompute and core count of the client's node fingerprint (the host's, until known). */
 	private cpuCompute(): CpuCompute {
 		const attrs = this.clientAssembly?.client.node?.Attributes;
@@ -200,6 +231,7 @@ export class Agent implements AgentHandle {
 		}
 		await this.listenRpcAndSerf();
 		const router = buildRouter(this);
+		this.router = router;
 		for (const addr of c.normalizedAddrs.http) {
 			const { host, port } = splitHostPort(addr);
 			const http = new HttpServer({
@@ -232,6 +264,11 @@ export class Agent implements AgentHandle {
 			// Remote servers: one RPC connection with failover; addresses default to port 4647.
 			const { RpcClient } = await import("../rpc/transport.ts");
 			this.rpcClient = new RpcClient(servers.map((s) => (s.includes(":") ? s : `${s}:4647`)));
+			// Servers send this node the /v1/client/ requests for its allocations.
+			this.rpcClient.registerStream(
+				FORWARD_METHOD,
+				serveForwarded(() => this.router, this.logger, "server"),
+			);
 			api = rpcServerAPI(this.rpcClient);
 		}
 		const httpAddr = c.advertise.http || c.normalizedAddrs.http[0] || "";
@@ -282,6 +319,11 @@ export class Agent implements AgentHandle {
 				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
 					const rpcServer = new RpcServer();
 					registerServerRpc(rpcServer, server);
+					// Client-only agents hand this server /v1/client/ requests for other nodes.
+					rpcServer.registerStream(
+						FORWARD_METHOD,
+						serveForwarded(() => this.router, this.logger, "client"),
+					);
 					this.rpcServer = rpcServer;
 					return rpcServer;
 				});
