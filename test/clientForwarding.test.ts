@@ -186,8 +186,8 @@ test("fs ls, stat, cat and readat through the server", async () => {
 	const missing = await viaServer(`/v1/client/fs/stat/${allocID}?path=alloc/nope`);
 	assert.equal(missing.status, 404);
 	assert.match(await missing.text(), /no such file or directory/);
-	const escape = await viaServer(`/v1/client/fs/cat/${allocID}?path=../../../etc/passwd`);
-	assert.ok(escape.status >= 400 && escape.status < 500);
+	const escaping = await viaServer(`/v1/client/fs/cat/${allocID}?path=../../../etc/passwd`);
+	assert.ok(escaping.status >= 400 && escaping.status < 500);
 });
 
 test("a large file is forwarded whole and compressed for a gzip reader", async () => {
