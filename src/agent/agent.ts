@@ -267,7 +267,7 @@ export class Agent implements AgentHandle {
 			// Servers send this node the /v1/client/ requests for its allocations.
 			this.rpcClient.registerStream(
 				FORWARD_METHOD,
-				serveForwarded(() => this.router, this.logger, "server"),
+				serveForwarded(() => this.router, this.logger.named("http"), "server"),
 			);
 			api = rpcServerAPI(this.rpcClient);
 		}
@@ -322,7 +322,7 @@ export class Agent implements AgentHandle {
 					// Client-only agents hand this server /v1/client/ requests for other nodes.
 					rpcServer.registerStream(
 						FORWARD_METHOD,
-						serveForwarded(() => this.router, this.logger, "client"),
+						serveForwarded(() => this.router, this.logger.named("http"), "client"),
 					);
 					this.rpcServer = rpcServer;
 					return rpcServer;
