@@ -250,8 +250,8 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * The client agent. Its servers: configured ones, else this agent's own server. Only an
-	 * in-process server can be reached until the agent RPC transport exists.
+	 * The client agent. Its servers: configured ones (reached over agent RPC, which also carries
+	 * the servers' forwarded /v1/client/ requests), else this agent's own server, in-process.
 	 */
 	private async startClient(): Promise<void> {
 		const c = this.config;
@@ -300,15 +300,15 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. The protocols
-	 * behind them (agent RPC, gossip membership) are built by later issues; until then a connection
-	 * is accepted and closed and UDP packets are dropped.
+	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. A server
+	 * answers agent RPC on its RPC port; gossip membership (Serf) is a later issue, so Serf
+	 * connections are accepted and closed and UDP packets dropped, as is a client-only agent's RPC port.
 	 */
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
 		const rpc = splitHostPort(c.normalizedAddrs.rpc);
 		if (this.server) {
-			// Agent RPC: WebSocket + msgpack on the RPC port (client → server calls today).
+			// Agent RPC: WebSocket + msgpack on the RPC port (client calls, and forwarded requests both ways).
 			this.rpcHttp = createHttpServer((_req, res) => {
 				res.writeHead(404).end();
 			});
