@@ -25,11 +25,17 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 		conn.peerID = node.ID as string;
 		return { HeartbeatTTL: r.heartbeatTTL, Index: r.index };
 	});
-	rpc.register("Node.UpdateStatus", async (args) => ({
-		HeartbeatTTL: await heartbeatNode(server, String(obj(args).NodeID)),
-	}));
+	// A client that reconnected (e.g. after a server restart) is found again through its next
+	// heartbeat or alloc watch: both name the node, as Nomad's server tracks node connections.
+	rpc.register("Node.UpdateStatus", async (args, conn) => {
+		const nodeID = String(obj(args).NodeID);
+		const ttl = await heartbeatNode(server, nodeID);
+		conn.peerID = nodeID;
+		return { HeartbeatTTL: ttl };
+	});
 	rpc.register("Node.GetClientAllocs", async (args, conn) => {
 		const a = obj(args);
+		if (typeof a.NodeID === "string" && a.NodeID !== "") conn.peerID = a.NodeID;
 		// A long poll ends early when the client's connection goes away.
 		const ctl = new AbortController();
 		void conn.closed.then(() => ctl.abort());
