@@ -100,7 +100,7 @@ export async function forwardRequest(conn: RpcConnection, ctx: RequestContext): 
 			for (;;) {
 				const r = await it.next();
 				if (r.done) break;
-				parts.push(Buffer.from(r.value as Uint8Array));
+				parts.push(asBuffer(r.value));
 			}
 			send(ctx, head.Status, Buffer.concat(parts), contentType, extra);
 			return HANDLED;
@@ -111,6 +111,12 @@ export async function forwardRequest(conn: RpcConnection, ctx: RequestContext): 
 		ctx.signal.removeEventListener("abort", cancel);
 		stream.cancel();
 	}
+}
+
+/** A view of a decoded msgpack bin (no copy). */
+function asBuffer(v: unknown): Buffer {
+	const u = v as Uint8Array;
+	return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 async function pipeStreamed(
@@ -126,7 +132,7 @@ async function pipeStreamed(
 		for (;;) {
 			const r = await it.next();
 			if (r.done || w.closed) break;
-			if (!w.write(Buffer.from(r.value as Uint8Array))) await w.drain();
+			if (!w.write(asBuffer(r.value))) await w.drain();
 		}
 	} catch {
 		// The node went away mid-stream: the status is out, so the body just ends.
