@@ -15,6 +15,7 @@ import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+import type { Identity } from "../server/acl/resolver.ts";
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
@@ -27,7 +28,7 @@ import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
 import type { HANDLED, RequestContext } from "./http/types.ts";
-import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
+import { registerServerRpc, remoteTokenResolver, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
 	config: AgentConfig;
@@ -54,6 +55,7 @@ export class Agent implements AgentHandle {
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
 	private rpcClient: RpcClient | undefined;
+	private remoteResolve: ((secret: string) => Promise<Identity>) | undefined;
 	private rpcServer: RpcServer | undefined;
 	private rpcHttp: NodeHttpServer | undefined;
 	simulator: Simulator | undefined;
@@ -81,6 +83,24 @@ export class Agent implements AgentHandle {
 	}
 	get enableDebug(): boolean {
 		return this.config.enableDebug;
+	}
+	get aclEnabled(): boolean {
+		return this.config.acl.enabled;
+	}
+
+	/** The namespace of an allocation or evaluation, from the server's state or a local runner. */
+	namespaceOf(table: "allocs" | "evals", id: string): string | undefined {
+		const row = this.server?.state.get(table, id);
+		if (row) return row.Namespace as string;
+		return table === "allocs" ? this.localRunner(id)?.namespace : undefined;
+	}
+
+	/** Resolves a token secret on this agent's server, or (client-only agents) through the servers. */
+	async resolveToken(secret: string): Promise<Identity> {
+		if (this.server) return this.server.aclResolver.resolve(secret);
+		if (!this.rpcClient) throw new CodedError(500, "No servers to resolve ACL tokens");
+		this.remoteResolve ??= remoteTokenResolver(this.rpcClient, this.config.acl.tokenTtl / 1e6);
+		return this.remoteResolve(secret);
 	}
 
 	/** Inputs of /v1/agent/self. */
@@ -126,6 +146,7 @@ export class Agent implements AgentHandle {
 		const r = this.clientAssembly?.client.runner(allocID);
 		if (!r) return undefined;
 		return {
+			namespace: r.namespace,
 			restart: (task) => r.restart(task),
 			signal: (task, sig) => r.signal(task, sig),
 			allocDir: r.allocDir,
@@ -210,6 +231,9 @@ export class Agent implements AgentHandle {
 				jobTrackedVersions: c.server.jobTrackedVersions,
 				numSchedulers: c.server.numSchedulers,
 				enabledSchedulers: c.server.enabledSchedulers,
+				aclEnabled: c.acl.enabled,
+				aclTokenMinExpirationMs: c.acl.tokenMinExpirationTtl / 1e6,
+				aclTokenMaxExpirationMs: c.acl.tokenMaxExpirationTtl / 1e6,
 				heartbeat: {
 					minTTL: c.server.minHeartbeatTtl / 1e6,
 					grace: c.server.heartbeatGrace / 1e6,
@@ -221,6 +245,7 @@ export class Agent implements AgentHandle {
 					batchEval: c.server.batchEvalGcThreshold,
 					job: c.server.jobGcThreshold,
 					node: c.server.nodeGcThreshold,
+					aclToken: c.server.aclTokenGcThreshold,
 				},
 			});
 			await this.server.start();

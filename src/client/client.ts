@@ -33,6 +33,8 @@ export class Client {
 	private readonly opts: ClientOptions;
 	private readonly logger: Logger;
 	readonly nodeID: string;
+	/** Proves to the servers that calls about this node come from it (Nomad's Node.SecretID). */
+	private readonly nodeSecret: string;
 	node: Node | undefined;
 	private readonly runners = new Map<string, AllocRunner>();
 	private readonly runnerDeps = new Map<string, AllocRunnerDeps>();
@@ -50,6 +52,7 @@ export class Client {
 		mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
 		mkdirSync(opts.allocDir, { recursive: true, mode: 0o711 });
 		this.nodeID = loadNodeID(opts.stateDir);
+		this.nodeSecret = loadNodeID(opts.stateDir, "secret-id");
 	}
 
 	servers(): string[] {
@@ -75,6 +78,7 @@ export class Client {
 			{ ...this.opts.fingerprint, drivers, dataDir: this.opts.stateDir, allocDir: this.opts.allocDir },
 			this.nodeID,
 		);
+		this.node.SecretID = this.nodeSecret;
 		await this.register();
 		this.updateTimer = setInterval(() => void this.flushUpdates(), this.opts.updateIntervalMs ?? 200);
 		this.updateTimer.unref();
@@ -220,8 +224,9 @@ export class Client {
 	}
 }
 
-function loadNodeID(stateDir: string): string {
-	const p = join(stateDir, "node-id");
+/** The node's ID ("node-id") or secret ("secret-id"), created on first start and kept. */
+function loadNodeID(stateDir: string, file = "node-id"): string {
+	const p = join(stateDir, file);
 	try {
 		const id = readFileSync(p, "utf8").trim();
 		if (/^[0-9a-f-]{36}$/.test(id)) return id;

@@ -1,9 +1,11 @@
 // The HTTP listener: Nomad's per-client connection limit (raw 429), CORS on the routes Nomad wraps,
 // ServeMux routing, and the wrap() contract — handler returns a value (JSON), nothing (empty 200),
 // a RawResponse, or HANDLED (it streamed itself); thrown errors become plain-text statuses.
+
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "../../lib/logger.ts";
+import type { Identity } from "../../server/acl/resolver.ts";
 import { errorToResponse } from "./errors.ts";
 import { parseToken } from "./query.ts";
 import { encodeJSON, send, sendError, wantsPretty } from "./respond.ts";
@@ -36,6 +38,7 @@ class Ctx implements RequestContext {
 	readonly query: URLSearchParams;
 	readonly token: string;
 	readonly headers: Record<string, string>;
+	identity: Identity | undefined;
 	private ctl: AbortController | undefined;
 
 	constructor(

@@ -69,6 +69,10 @@ function isServerTerminal(a: Allocation): boolean {
 
 export class AllocRunner {
 	readonly allocDir: string;
+	/** The allocation's namespace (ACL checks of requests about it). */
+	get namespace(): string {
+		return this.alloc.Namespace;
+	}
 	private alloc: Allocation;
 	private readonly job: Job;
 	private readonly deps: AllocRunnerDeps;

@@ -13,6 +13,13 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 		{
 			pattern: "/v1/client/allocation/",
 			acl: "namespace:alloc-lifecycle",
+			aclFor: (ctx) => {
+				const action = ctx.rest.split("/")[1];
+				if (action === "stats") return "namespace:read-job";
+				if (action === "gc") return "namespace:gc-allocation|submit-job";
+				return "namespace:alloc-lifecycle";
+			},
+			aclObject: (ctx) => ({ table: "allocs", id: ctx.rest.split("/")[0] }),
 			cors: true,
 			handler: async (ctx) => {
 				const parts = ctx.rest.split("/");
@@ -31,7 +38,6 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 					return null;
 				}
 				if (action === "stats") {
-					// ACL (when enforced): namespace:read-job, not the route's alloc-lifecycle.
 					const task = ctx.query.get("task") ?? "";
 					return runner.stats(task === "" ? undefined : task);
 				}

@@ -95,6 +95,9 @@ export function clientFsRoutes(agent: AgentHandle): Route[] {
 		{
 			pattern: "/v1/client/fs/",
 			acl: "namespace:read-fs",
+			// Logs may be read with read-logs or read-fs, as Nomad.
+			aclFor: (ctx) => (ctx.rest.startsWith("logs/") ? "namespace:read-logs|read-fs" : "namespace:read-fs"),
+			aclObject: (ctx) => ({ table: "allocs", id: ctx.rest.slice(ctx.rest.indexOf("/") + 1) }),
 			cors: true,
 			handler: async (ctx) => {
 				try {

@@ -5,6 +5,7 @@ import type { TaskState } from "../../../api/types/alloc.ts";
 import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
 import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
+import type { Identity } from "../../../server/acl/resolver.ts";
 import type { Server } from "../../../server/server.ts";
 import type { HANDLED, RequestContext } from "../types.ts";
 import type { SelfInputs } from "./agentSelf.ts";
@@ -16,6 +17,7 @@ export interface ClientHandle {
 
 /** What routes may do with an allocation running on this agent's client. */
 export interface LocalAllocRunner {
+	readonly namespace: string;
 	restart(task: string | undefined): Promise<void>;
 	signal(task: string | undefined, signal: string): Promise<void>;
 	/** Absolute path of the allocation directory (the fs API's root). */
@@ -32,6 +34,10 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** acl.enabled: every request's token is resolved and checked against the route's capability. */
+	readonly aclEnabled: boolean;
+	/** Token secret → identity; throws 403 for unknown/expired tokens. */
+	resolveToken?(secret: string): Promise<Identity>;
 	/** What /v1/agent/self reports. */
 	selfInfo?(): SelfInputs;
 	/** Garbage collection on this agent's own client, if it has one. */

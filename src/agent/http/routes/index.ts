@@ -1,6 +1,8 @@
 // Every route of the HTTP API, in one router.
+import { enforced } from "../authorize.ts";
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
+import { aclRoutes } from "./aclRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
@@ -24,6 +26,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...telemetryRoutes(agent),
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
+		...aclRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
@@ -36,7 +39,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...clientStatsRoutes(agent),
 		...miscRoutes(),
 	];
-	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
+	const routes = [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
+	return routes.map((r) => ({ ...r, handler: enforced(r, agent) }));
 }
 
 export function buildRouter(agent: AgentHandle): Router {
