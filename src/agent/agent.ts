@@ -127,6 +127,7 @@ export class Agent implements AgentHandle {
 				regions: srv.regions().length,
 				appliedIndex: srv.raft.appliedIndex,
 				lastLogIndex: srv.raft.lastLogIndex(),
+				raft: srv.raft.stats({ leader: srv.isLeader(), address: this.rpcAdvertise() }),
 			},
 			client: client && {
 				nodeID: client.nodeID,

@@ -7,7 +7,8 @@ import type { Allocation, Node } from "../api/types/index.ts";
 import type { ClientAllocUpdate } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import { CodedError } from "../lib/errors.ts";
-import { type RpcClient, RpcError, type RpcServer } from "../rpc/transport.ts";
+import { checkServers } from "../rpc/serverList.ts";
+import type { RpcClient, RpcServer } from "../rpc/transport.ts";
 import type { Identity } from "../server/acl/resolver.ts";
 import { isExpired, tokenStub } from "../server/acl/tokens.ts";
 import { clientAllocs, heartbeatNode, registerNode, updateAllocs } from "../server/endpoints/clientEndpoint.ts";
@@ -104,7 +105,10 @@ export function remoteTokenResolver(rpc: RpcClient, ttlMs: number): (secret: str
 			r = await rpc.call<RemoteIdentity>("ACL.ResolveToken", { SecretID: secret }, 10_000);
 		} catch (err) {
 			cache.delete(secret);
-			if (err instanceof RpcError) throw new CodedError(err.code ?? 500, err.message);
+			// An RpcError carries the server's status code (checked by shape: transport.ts loads lazily).
+			const code = (err as { code?: unknown }).code;
+			if (err instanceof Error && err.name === "RpcError")
+				throw new CodedError(typeof code === "number" ? code : 500, err.message);
 			throw err;
 		}
 		const id: Identity = {
@@ -117,16 +121,30 @@ export function remoteTokenResolver(rpc: RpcClient, ttlMs: number): (secret: str
 	};
 }
 
-/** A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). */
+/**
+ * A client's ServerAPI over RPC to its servers (failover handled by the RpcClient). Once the node
+ * has registered, every new connection registers it again first: a server reached by failover or
+ * through a new server list learns the node (and which connection reaches it) before any other call.
+ */
 export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 	// The node's identity for every call after registration.
 	let nodeID = "";
 	let secret = "";
+	let registered: Node | undefined;
+	rpc.onConnect = async (conn) => {
+		if (!registered) return;
+		try {
+			await conn.call("Node.Register", { Node: registered }, 30_000);
+		} catch {
+			// The client's next heartbeat fails and registers again.
+		}
+	};
 	return {
 		registerNode: async (node: Node) => {
 			nodeID = node.ID;
 			secret = node.SecretID;
 			const r = await rpc.call<{ HeartbeatTTL: number }>("Node.Register", { Node: node }, 30_000);
+			registered = node;
 			return { heartbeatTTL: r.HeartbeatTTL };
 		},
 		heartbeat: async (id) =>
@@ -150,5 +168,12 @@ export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 			await rpc.call("Node.UpdateAlloc", { NodeID: nodeID, SecretID: secret, Allocs: updates }, 30_000);
 		},
 		servers: () => rpc.serverList(),
+		setServers: async (servers) => {
+			// Type-only import above keeps ws/msgpack out of agents that never use RPC.
+			const { pingServer } = await import("../rpc/transport.ts");
+			const ok = await checkServers(servers, (addr) => pingServer(addr));
+			rpc.setServers(ok);
+			return ok.length;
+		},
 	};
 }

@@ -45,6 +45,8 @@ export class Client {
 	private watch: Promise<void> | undefined;
 	lastHeartbeat = 0;
 	heartbeatTTL = 0;
+	/** Ends the registration back-off early (a new server list arrived). */
+	private retryRegisterNow: (() => void) | undefined;
 
 	constructor(opts: ClientOptions) {
 		this.opts = opts;
@@ -57,6 +59,15 @@ export class Client {
 
 	servers(): string[] {
 		return this.opts.server.servers();
+	}
+
+	/** Replaces the list of servers this client uses (see ServerAPI.setServers). */
+	async setServers(servers: string[]): Promise<number> {
+		const set = this.opts.server.setServers;
+		if (!set) throw new Error("this client's server list cannot be changed");
+		const n = await set.call(this.opts.server, servers);
+		this.retryRegisterNow?.();
+		return n;
 	}
 
 	numAllocations(): number {
@@ -95,7 +106,10 @@ export class Client {
 				return;
 			} catch (err) {
 				this.logger.error("error registering node", { error: err, attempt });
-				await sleep(Math.min(15_000, 500 * 2 ** attempt), this.ctl.signal);
+				const wake = new AbortController();
+				this.retryRegisterNow = () => wake.abort();
+				await sleep(Math.min(15_000, 500 * 2 ** attempt), AbortSignal.any([this.ctl.signal, wake.signal]));
+				this.retryRegisterNow = undefined;
 			}
 		}
 	}
@@ -131,6 +145,9 @@ export class Client {
 			} catch (err) {
 				if (this.ctl.signal.aborted) return;
 				this.logger.error("error fetching allocations", { error: err });
+				// The next answer may come from another server (failover, a new server list), whose
+				// index need not be comparable: fetch the full list once instead of blocking on ours.
+				index = 0;
 				await sleep(1000, this.ctl.signal);
 			}
 		}

@@ -1,144 +1,81 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, test } from "node:test";
-import { RpcClient, type RpcConnection, RpcError, RpcServer, type RpcStreamSink } from "./transport.ts";
+import { after, test } from "node:test";
+import { pingServer, RpcClient, RpcServer } from "./transport.ts";
 
-let http: Server;
-let rpc: RpcServer;
-let client: RpcClient;
-const sinks: RpcStreamSink[] = [];
-/** Chunks the "Count" handler managed to send, by stream. */
-const sent = new Map<string, number>();
-
-before(async () => {
-	http = createServer();
-	rpc = new RpcServer(http);
-	rpc.register("Hello", async (args, conn) => {
-		conn.peerID = String((args as { ID: string }).ID);
-		return { ok: true };
-	});
-	rpc.registerStream("Count", async (args, sink) => {
-		const a = args as { N: number; Size: number; Tag: string };
-		sinks.push(sink);
-		for (let k = 0; k < a.N; k++) {
-			if (sink.signal.aborted) return;
-			await sink.write(Buffer.alloc(a.Size, k % 256));
-			sent.set(a.Tag, k + 1);
-		}
-	});
-	rpc.registerStream("Fail", async (_args, sink) => {
-		await sink.write("first");
-		throw Object.assign(new Error("it broke"), { code: 418 });
-	});
-	await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
-	const port = (http.address() as AddressInfo).port;
-	client = new RpcClient([`127.0.0.1:${port}`]);
-	client.registerStream("Echo", async (args, sink) => {
-		for (const x of args as string[]) await sink.write(x);
-	});
-	await client.call("Hello", { ID: "node-1" });
-});
-
+const closers: (() => void)[] = [];
 after(() => {
-	client.close();
-	rpc.close();
-	http.close();
+	for (const c of closers.reverse()) c();
 });
 
-const conn = (): Promise<RpcConnection> => client.connection();
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+/** An RPC server on a loopback port answering Status.Ping and Who (its own name). */
+async function rpcServer(name: string): Promise<{ addr: string; rpc: RpcServer; http: Server }> {
+	const http = createServer();
+	const rpc = new RpcServer(http);
+	rpc.register("Status.Ping", async () => ({}));
+	rpc.register("Who", async () => name);
+	rpc.register("Hang", () => new Promise(() => {}));
+	await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+	closers.push(() => {
+		rpc.close();
+		http.close();
+		http.closeAllConnections();
+	});
+	return { addr: `127.0.0.1:${(http.address() as AddressInfo).port}`, rpc, http };
+}
 
-test("a stream delivers every chunk in order, then ends", async () => {
-	const got: number[] = [];
-	for await (const c of (await conn()).stream("Count", { N: 50, Size: 10, Tag: "order" })) {
-		got.push((c as Uint8Array)[0] as number);
-	}
-	assert.deepEqual(
-		got,
-		Array.from({ length: 50 }, (_, k) => k),
-	);
+test("pingServer: answers from an RPC server, Go-like dial errors otherwise", async () => {
+	const a = await rpcServer("a");
+	await pingServer(a.addr);
+	const dead = createServer();
+	await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
+	const port = (dead.address() as AddressInfo).port;
+	await new Promise<void>((r) => dead.close(() => r()));
+	await assert.rejects(pingServer(`127.0.0.1:${port}`), {
+		message: `dial tcp 127.0.0.1:${port}: connect: connection refused`,
+	});
 });
 
-test("a handler error ends the stream with its message and code, after the chunks before it", async () => {
-	const got: unknown[] = [];
-	await assert.rejects(
-		async () => {
-			for await (const c of (await conn()).stream("Fail", {})) got.push(c);
-		},
-		(err: RpcError) => err instanceof RpcError && err.message === "it broke" && err.code === 418,
-	);
-	assert.deepEqual(got, ["first"]);
+test("RpcClient.setServers moves the connection to the new list at once", async () => {
+	const a = await rpcServer("a");
+	const b = await rpcServer("b");
+	const client = new RpcClient([a.addr]);
+	closers.push(() => client.close());
+	let connects = 0;
+	client.onConnect = async () => {
+		connects++;
+	};
+	assert.equal(await client.call("Who", {}), "a");
+	assert.equal(client.connectedServer(), a.addr);
+	const hanging = client.call("Hang", {});
+
+	// A list that still holds the current server keeps the connection.
+	client.setServers([b.addr, a.addr]);
+	assert.equal(await client.call("Who", {}), "a");
+	assert.equal(connects, 1);
+
+	client.setServers([b.addr]);
+	await assert.rejects(hanging, /rpc connection closed/);
+	assert.equal(await client.call("Who", {}), "b");
+	assert.equal(client.connectedServer(), b.addr);
+	assert.deepEqual(client.serverList(), [b.addr]);
+	assert.equal(connects, 2);
 });
 
-test("an unknown stream method fails with 404", async () => {
-	await assert.rejects(
-		async () => {
-			for await (const _ of (await conn()).stream("Nope", {})) {
-				// nothing
-			}
-		},
-		(err: RpcError) => err.code === 404,
-	);
-});
-
-test("a slow consumer holds the producer to the window (no unbounded buffering)", async () => {
-	const window = 64 * 1024;
-	const size = 8 * 1024;
-	const s = (await conn()).stream("Count", { N: 200, Size: size, Tag: "slow" }, window);
-	const it = s[Symbol.asyncIterator]();
-	await it.next();
-	await tick(100);
-	// One chunk consumed; the rest of the producer's output is limited to about one window.
-	const ahead = (sent.get("slow") ?? 0) - 1;
-	assert.ok(ahead * size <= window + 2 * size, `producer ran ${ahead} chunks ahead`);
-	assert.ok(ahead >= 4, `producer should fill its window (ran ${ahead} ahead)`);
-	// Consuming lets it continue to the end.
-	let n = 1;
-	for (;;) {
-		const r = await it.next();
-		if (r.done) break;
-		n++;
-	}
-	assert.equal(n, 200);
-	assert.equal(sent.get("slow"), 200);
-});
-
-test("cancelling stops the producer", async () => {
-	const s = (await conn()).stream("Count", { N: 100_000, Size: 1024, Tag: "cancel" }, 16 * 1024);
-	let n = 0;
-	for await (const _ of s) {
-		if (++n === 5) break;
-	}
-	const sink = sinks[sinks.length - 1] as RpcStreamSink;
-	await tick(50);
-	assert.equal(sink.signal.aborted, true);
-	const stopped = sent.get("cancel") ?? 0;
-	await tick(50);
-	assert.equal(sent.get("cancel"), stopped);
-	assert.ok(stopped < 100);
-});
-
-test("the server reaches a client by its peer ID and streams from it", async () => {
-	await tick();
-	const c = rpc.connectionFor("node-1");
-	assert.ok(c);
-	assert.equal(rpc.connectionFor("node-2"), undefined);
-	const got: unknown[] = [];
-	for await (const x of c.stream("Echo", ["a", "b", "c"])) got.push(x);
-	assert.deepEqual(got, ["a", "b", "c"]);
-});
-
-test("a lost connection fails the caller's stream and aborts the responder's", async () => {
-	const s = (await conn()).stream("Count", { N: 100_000, Size: 1024, Tag: "lost" }, 8 * 1024);
-	const it = s[Symbol.asyncIterator]();
-	await it.next();
-	const sink = sinks[sinks.length - 1] as RpcStreamSink;
-	(await conn()).close();
-	await assert.rejects(async () => {
-		for (;;) if ((await it.next()).done) break;
-	}, /rpc connection closed/);
-	await tick(50);
-	assert.equal(sink.signal.aborted, true);
-	assert.equal(rpc.connectionFor("node-1"), undefined);
+test("RpcClient: a new list ends the dial back-off at once", async () => {
+	const dead = createServer();
+	await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
+	const deadAddr = `127.0.0.1:${(dead.address() as AddressInfo).port}`;
+	await new Promise<void>((r) => dead.close(() => r()));
+	const b = await rpcServer("b2");
+	const client = new RpcClient([deadAddr]);
+	closers.push(() => client.close());
+	const pending = client.call("Who", {});
+	// Let dials fail until the back-off is 1.6 s (100+200+400+800 ms so far).
+	await new Promise((r) => setTimeout(r, 1550));
+	const t0 = performance.now();
+	client.setServers([b.addr]);
+	assert.equal(await pending, "b2");
+	assert.ok(performance.now() - t0 < 1000, "dialled the new server without waiting out the back-off");
 });

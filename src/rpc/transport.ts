@@ -290,22 +290,46 @@ export class RpcClient {
 	private servers: string[];
 	private next = 0;
 	private conn: RpcConnection | undefined;
+	/** The address `conn` was dialled at. */
+	private connAddr: string | undefined;
 	private connecting: Promise<RpcConnection> | undefined;
 	private closed = false;
-	/** Called after every (re)connection, e.g. to say who this client is. */
+	/** Ends the dial loop's back-off early (a new server list should be tried at once). */
+	private wakeDial: (() => void) | undefined;
+	/**
+	 * Called after every (re)connection, e.g. to say who this client is. It must talk through the
+	 * connection it is given: call() would wait for this very dial.
+	 */
 	onConnect: ((conn: RpcConnection) => Promise<void>) | undefined;
 
 	constructor(servers: string[]) {
 		this.servers = [...servers];
 	}
 
+	/**
+	 * Replaces the server list. A live connection to a server that is no longer listed is closed
+	 * (its pending calls fail, and the next call dials the first server of the new list); one to a
+	 * server still listed is kept.
+	 */
 	setServers(servers: string[]): void {
 		this.servers = [...servers];
 		this.next = 0;
+		if (this.conn && this.connAddr !== undefined && !this.servers.includes(this.connAddr)) {
+			const old = this.conn;
+			this.conn = undefined;
+			this.connAddr = undefined;
+			old.close();
+		}
+		this.wakeDial?.();
 	}
 
 	serverList(): string[] {
 		return [...this.servers];
+	}
+
+	/** The server of the live connection, if any. */
+	connectedServer(): string | undefined {
+		return this.conn && this.conn.ws.readyState === WebSocket.OPEN ? this.connAddr : undefined;
 	}
 
 	register(method: string, h: RpcHandler): void {
@@ -339,12 +363,26 @@ export class RpcClient {
 			this.next++;
 			try {
 				const ws = await open(`ws://${addr}/rpc`);
+				if (!this.servers.includes(addr)) {
+					// The list changed while this dial was under way.
+					ws.close();
+					continue;
+				}
 				const conn = new RpcConnection(ws, { handlers: this.handlers, streams: this.streams });
 				this.conn = conn;
+				this.connAddr = addr;
 				await this.onConnect?.(conn);
 				return conn;
 			} catch {
-				await new Promise((r) => setTimeout(r, delay));
+				await new Promise<void>((r) => {
+					const t = setTimeout(r, delay);
+					this.wakeDial = () => {
+						clearTimeout(t);
+						delay = 100;
+						r();
+					};
+				});
+				this.wakeDial = undefined;
 				delay = Math.min(5000, delay * 2);
 			}
 		}
@@ -356,10 +394,33 @@ export class RpcClient {
 	}
 }
 
-function open(url: string): Promise<WebSocket> {
+/**
+ * Asks the agent at `addr` ("ip:port") for Status.Ping over a short-lived connection. Rejects with
+ * Go-like dial errors ("dial tcp …: connect: connection refused") when it does not answer.
+ */
+export async function pingServer(addr: string, timeoutMs = 5000): Promise<void> {
+	let ws: WebSocket;
+	try {
+		ws = await open(`ws://${addr}/rpc`, timeoutMs);
+	} catch (err) {
+		const code = (err as NodeJS.ErrnoException).code;
+		if (code === "ECONNREFUSED") throw new RpcError(`dial tcp ${addr}: connect: connection refused`);
+		if (code === "EHOSTUNREACH") throw new RpcError(`dial tcp ${addr}: connect: no route to host`);
+		if (/timed? ?out/i.test((err as Error).message)) throw new RpcError(`dial tcp ${addr}: i/o timeout`);
+		throw new RpcError(`dial tcp ${addr}: ${(err as Error).message}`);
+	}
+	const conn = new RpcConnection(ws, new Map());
+	try {
+		await conn.call("Status.Ping", {}, timeoutMs);
+	} finally {
+		conn.close();
+	}
+}
+
+function open(url: string, handshakeTimeout = 5000): Promise<WebSocket> {
 	return new Promise((resolve, reject) => {
 		const ws = new WebSocket(url, {
-			handshakeTimeout: 5000,
+			handshakeTimeout,
 			maxPayload: 64 * 1024 * 1024,
 			// An all-zero mask lets both ends skip (un)masking every byte. Masking protects browsers'
 			// intermediaries from crafted payloads; agent-to-agent traffic has no script author to

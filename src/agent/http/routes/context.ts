@@ -13,6 +13,8 @@ import type { SelfInputs } from "./agentSelf.ts";
 export interface ClientHandle {
 	/** RPC addresses of the servers this client talks to. */
 	servers(): string[];
+	/** Replaces them (resolved and pinged; rejects when none answers). Resolves with how many were kept. */
+	setServers?(servers: string[]): Promise<number>;
 }
 
 /** What routes may do with an allocation running on this agent's client. */

@@ -4,6 +4,8 @@ import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { aclRoutes } from "./aclRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
+import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
+import { agentServersRoutes } from "./agentServersRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
 import { clientGcRoutes } from "./clientGcRoutes.ts";
@@ -27,6 +29,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
 		...aclRoutes(agent),
+		...agentServersRoutes(agent),
+		...agentSchedulerRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
