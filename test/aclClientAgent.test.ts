@@ -91,4 +91,14 @@ test("a client agent enforces ACLs with what its servers say a token grants", as
 	// agent:read is not node:read
 	assert.equal((await call(`${client.url}/v1/agent/self`, reader.SecretID)).status, 403);
 	assert.equal((await call(`${client.url}/v1/agent/self`, mgmt)).status, 200);
+
+	// Through the server: checked there, then the token travels with the forwarded request and the
+	// node checks it again.
+	const nodeID = JSON.parse((await call(`${server.url}/v1/nodes`, mgmt)).text).find((n: any) => n.Name === "worker").ID;
+	const viaServer = `${server.url}/v1/client/stats?node_id=${nodeID}`;
+	assert.equal((await call(viaServer)).status, 403);
+	assert.equal((await call(viaServer, jobsOnly.SecretID)).status, 403);
+	const forwarded = await call(viaServer, reader.SecretID);
+	assert.equal(forwarded.status, 200, forwarded.text);
+	assert.ok(JSON.parse(forwarded.text).Memory.Total > 0);
 });

@@ -21,10 +21,13 @@ import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import { configToWire } from "./config/index.ts";
 import type { AgentConfig } from "./config/types.ts";
+import { FORWARD_METHOD, forwardRequest, serveForwarded } from "./forwarding.ts";
 import { HttpServer } from "./http/httpServer.ts";
+import type { Router } from "./http/router.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
+import type { HANDLED, RequestContext } from "./http/types.ts";
 import { registerServerRpc, remoteTokenResolver, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
@@ -58,6 +61,8 @@ export class Agent implements AgentHandle {
 	simulator: Simulator | undefined;
 	private hostStatsCollector: HostStatsCollector | undefined;
 	private readonly allocStats = new WeakMap<AllocRunner, AllocStatsCollector>();
+	/** The HTTP routes; also answers requests forwarded from other agents (forwarding.ts). */
+	private router: Router | undefined;
 
 	constructor(opts: AgentOptions) {
 		this.config = opts.config;
@@ -166,6 +171,31 @@ export class Agent implements AgentHandle {
 		return { nodeID: client.nodeID, stats: this.hostStatsCollector.latest() };
 	}
 
+	/** Answers ctx on node `nodeID`'s client over the RPC connection it keeps to this server. */
+	async forwardToNode(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED> {
+		if (!this.server) throw new CodedError(404, "No path to node");
+		if (!this.server.state.get("nodes", nodeID)) throw new CodedError(404, `Unknown node ${nodeID}`);
+		const conn = this.rpcServer?.connectionFor(nodeID);
+		if (!conn) throw new CodedError(404, "No path to node");
+		return forwardRequest(conn, ctx);
+	}
+
+	/** A client-only agent answers ctx through its server (which forwards to the owning node). */
+	async forwardToServer(ctx: RequestContext): Promise<typeof HANDLED> {
+		const rpc = this.rpcClient;
+		if (!rpc) throw new CodedError(404, "No path to node");
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new CodedError(500, "rpc error: no servers reachable")), 10_000);
+		});
+		try {
+			const conn = await Promise.race([rpc.connection(), timeout]);
+			return await forwardRequest(conn, ctx);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
 	/** cpu.totalcompute and core count of the client's node fingerprint (the host's, until known). */
 	private cpuCompute(): CpuCompute {
 		const attrs = this.clientAssembly?.client.node?.Attributes;
@@ -227,6 +257,7 @@ export class Agent implements AgentHandle {
 		}
 		await this.listenRpcAndSerf();
 		const router = buildRouter(this);
+		this.router = router;
 		for (const addr of c.normalizedAddrs.http) {
 			const { host, port } = splitHostPort(addr);
 			const http = new HttpServer({
@@ -245,8 +276,8 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * The client agent. Its servers: configured ones, else this agent's own server. Only an
-	 * in-process server can be reached until the agent RPC transport exists.
+	 * The client agent. Its servers: configured ones (reached over agent RPC, which also carries
+	 * the servers' forwarded /v1/client/ requests), else this agent's own server, in-process.
 	 */
 	private async startClient(): Promise<void> {
 		const c = this.config;
@@ -259,6 +290,11 @@ export class Agent implements AgentHandle {
 			// Remote servers: one RPC connection with failover; addresses default to port 4647.
 			const { RpcClient } = await import("../rpc/transport.ts");
 			this.rpcClient = new RpcClient(servers.map((s) => (s.includes(":") ? s : `${s}:4647`)));
+			// Servers send this node the /v1/client/ requests for its allocations.
+			this.rpcClient.registerStream(
+				FORWARD_METHOD,
+				serveForwarded(() => this.router, this.logger.named("http"), "server"),
+			);
 			api = rpcServerAPI(this.rpcClient);
 		}
 		const httpAddr = c.advertise.http || c.normalizedAddrs.http[0] || "";
@@ -290,15 +326,15 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. The protocols
-	 * behind them (agent RPC, gossip membership) are built by later issues; until then a connection
-	 * is accepted and closed and UDP packets are dropped.
+	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. A server
+	 * answers agent RPC on its RPC port; gossip membership (Serf) is a later issue, so Serf
+	 * connections are accepted and closed and UDP packets dropped, as is a client-only agent's RPC port.
 	 */
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
 		const rpc = splitHostPort(c.normalizedAddrs.rpc);
 		if (this.server) {
-			// Agent RPC: WebSocket + msgpack on the RPC port (client → server calls today).
+			// Agent RPC: WebSocket + msgpack on the RPC port (client calls, and forwarded requests both ways).
 			this.rpcHttp = createHttpServer((_req, res) => {
 				res.writeHead(404).end();
 			});
@@ -309,6 +345,11 @@ export class Agent implements AgentHandle {
 				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
 					const rpcServer = new RpcServer();
 					registerServerRpc(rpcServer, server);
+					// Client-only agents hand this server /v1/client/ requests for other nodes.
+					rpcServer.registerStream(
+						FORWARD_METHOD,
+						serveForwarded(() => this.router, this.logger.named("http"), "client"),
+					);
 					this.rpcServer = rpcServer;
 					return rpcServer;
 				});

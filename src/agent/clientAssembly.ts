@@ -1,6 +1,6 @@
 // Builds the client agent: its drivers from the agent configuration, its directories, and its
 // connection to the servers. With a server in the same process the connection is in-process;
-// remote servers need the agent-to-agent RPC transport (not built yet).
+// remote servers are reached over agent RPC (rpcEndpoints.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -55,16 +55,24 @@ export function registerServerRpc(rpc: RpcServer, server: Server): void {
 			Token: id.token ? tokenStub(id.token) : null,
 		};
 	});
-	rpc.register("Node.UpdateStatus", async (args) => ({
-		HeartbeatTTL: await heartbeatNode(server, authenticateNode(server, obj(args))),
-	}));
+	// A client that reconnected (e.g. after a server restart) is found again through its next
+	// heartbeat or alloc watch: both name the node, as Nomad's server tracks node connections.
+	rpc.register("Node.UpdateStatus", async (args, conn) => {
+		const nodeID = authenticateNode(server, obj(args));
+		const ttl = await heartbeatNode(server, nodeID);
+		conn.peerID = nodeID;
+		return { HeartbeatTTL: ttl };
+	});
 	rpc.register("Node.GetClientAllocs", async (args, conn) => {
 		const a = obj(args);
+		// Only a caller proving the node's secret becomes its connection (forwarded requests carry tokens).
+		const nodeID = authenticateNode(server, a);
+		conn.peerID = nodeID;
 		// A long poll ends early when the client's connection goes away.
 		const ctl = new AbortController();
 		void conn.closed.then(() => ctl.abort());
 		const wait = Math.min(MAX_BLOCK_MS, Number(a.MaxQueryTimeMs ?? MAX_BLOCK_MS));
-		const r = await clientAllocs(server, authenticateNode(server, a), Number(a.MinQueryIndex ?? 0), wait, ctl.signal);
+		const r = await clientAllocs(server, nodeID, Number(a.MinQueryIndex ?? 0), wait, ctl.signal);
 		// Clients have no use for placement metrics (and the scheduler keeps them packed for JSON).
 		return { Allocs: r.allocs.map(({ Metrics: _m, ...a }) => a), Index: r.index };
 	});

@@ -36,6 +36,12 @@ export interface RequestContext {
 	readonly token: string;
 	/** Response headers to add (X-Nomad-Index etc.). */
 	readonly headers: Record<string, string>;
+	/**
+	 * Set when another agent forwarded this request over agent RPC: "server" (a server sent it to
+	 * this node's client, which must answer it here, never forward it again) or "client" (a
+	 * client-only agent handed it to this server). Undefined for requests from the listener.
+	 */
+	readonly forwardedFrom?: "server" | "client" | undefined;
 	/** The caller's resolved identity, set by ACL enforcement before the handler runs. */
 	identity?: Identity;
 }

@@ -57,6 +57,12 @@ export interface AgentHandle {
 	 * when the node is unknown or not connected. Absent on agents without a server.
 	 */
 	forwardToNode?(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED>;
+	/**
+	 * A client-only agent's way to the rest of the cluster: answers this request through its server
+	 * (which forwards it to the owning node), writing the response to ctx.res; returns HANDLED.
+	 * Absent on agents without a connection to remote servers.
+	 */
+	forwardToServer?(ctx: RequestContext): Promise<typeof HANDLED>;
 }
 
 /** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */
