@@ -122,6 +122,12 @@ test("an exec task runs as nobody in its chroot and PID namespace, under its cgr
 	const pids = readFileSync(`${mem}/cgroup.procs`, "utf8").trim().split("\n").map(Number);
 	assert.ok(pids.length >= 1 && pids.every(alive), `task processes in the cgroup: ${pids}`);
 
+	// Stats of a task in cgroups come from its cgroups (cache and usage are measured), as Nomad's.
+	const stats = await get(`/v1/client/allocation/${alloc.ID}/stats`);
+	const ms = stats.Tasks.t.ResourceUsage.MemoryStats;
+	assert.ok(ms.Measured.includes("Cache") && ms.Measured.includes("Usage"), JSON.stringify(ms.Measured));
+	assert.ok(ms.Usage > 0, `cgroup memory usage: ${ms.Usage}`);
+
 	const r = await fetch(`${agent.url}/v1/job/iso`, { method: "DELETE" });
 	assert.equal(r.status, 200);
 	const stopped = await waitFor(async () => {

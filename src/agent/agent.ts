@@ -160,7 +160,7 @@ export class Agent implements AgentHandle {
 					c = new AllocStatsCollector();
 					this.allocStats.set(r, c);
 				}
-				return c.sample(r.taskPids(), this.cpuCompute(), task);
+				return c.sample(r.taskPids(), this.cpuCompute(), task, r.taskCgroups());
 			},
 		};
 	}

@@ -137,6 +137,16 @@ export class AllocRunner {
 	}
 
 	/** Task name → pid of the main process of each task running now (read-only; for the stats API). */
+	/** task name → cgroup directories of the running tasks that have them. */
+	taskCgroups(): Record<string, { memory?: string; cpuacct?: string; cpu?: string }> {
+		const out: Record<string, { memory?: string; cpuacct?: string; cpu?: string }> = {};
+		for (const [name, tr] of this.runners) {
+			const cg = tr.cgroups;
+			if (cg && tr.pid !== undefined) out[name] = cg;
+		}
+		return out;
+	}
+
 	taskPids(): Record<string, number> {
 		const out: Record<string, number> = {};
 		for (const [name, tr] of this.runners) {

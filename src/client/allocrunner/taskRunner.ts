@@ -102,6 +102,10 @@ export class TaskRunner {
 	get pid(): number | undefined {
 		return this.handle?.pid;
 	}
+	/** The running task's cgroup directories, when its driver puts it in cgroups (exec). */
+	get cgroups(): { memory?: string; cpuacct?: string; cpu?: string } | undefined {
+		return this.handle?.cgroups;
+	}
 	get finished(): boolean {
 		return this.st.FinishedAt !== null;
 	}

@@ -112,9 +112,13 @@ export class TaskCgroup {
 	}
 
 	/** For the stats reader (cgroupStats.ts): where memory and CPU accounting files are. */
-	statsPaths(): { memory?: string; cpuacct?: string } {
+	statsPaths(): { memory?: string; cpuacct?: string; cpu?: string } {
 		if (this.version === 2) return { memory: this.mainDir, cpuacct: this.mainDir };
-		return { memory: this.controllerDir("memory"), cpuacct: this.controllerDir("cpuacct") };
+		return {
+			memory: this.controllerDir("memory"),
+			cpuacct: this.controllerDir("cpuacct"),
+			cpu: this.controllerDir("cpu"),
+		};
 	}
 
 	/** Creates the cgroups and writes the limits; throws with the failing file on error. */

@@ -21,7 +21,7 @@ export interface TaskHandle {
 	/** Sends a signal. SIGKILL reaches the task's whole process group. No-op once exited. */
 	signal(sig: NodeJS.Signals): void;
 	/** Host cgroup directories of the task (drivers with cgroups: exec), for the stats reader. */
-	cgroups?: { memory?: string; cpuacct?: string };
+	cgroups?: { memory?: string; cpuacct?: string; cpu?: string };
 }
 
 export interface DriverFingerprint {
