@@ -71,10 +71,11 @@ test("/v1/client/allocation/<id>/stats reports the running task's process tree",
 					{
 						Name: "b",
 						Driver: "raw_exec",
-						// A descendant burns CPU for a few seconds; the task's own process just waits.
+						// A descendant burns CPU; the task's own process just waits.
 						Config: {
 							command: "/bin/sh",
-							args: ["-c", "( end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do :; done ) & sleep 600"],
+							// A pure shell loop: no short-lived children whose CPU would escape the sample.
+							args: ["-c", "( while :; do :; done ) & sleep 600"],
 						},
 						KillTimeout: 1e9,
 						Resources: { CPU: 100, MemoryMB: 64 },

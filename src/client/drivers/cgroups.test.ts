@@ -72,7 +72,11 @@ test("v1: one directory per controller under the nomad-ts parent, limits written
 		cg.procsFiles(),
 		["memory", "cpu", "cpuacct", "pids"].map((c) => join(root, c, "nomad-ts/a1.web/cgroup.procs")),
 	);
-	assert.deepEqual(cg.statsPaths(), { memory: mem, cpuacct: join(root, "cpuacct/nomad-ts/a1.web") });
+	assert.deepEqual(cg.statsPaths(), {
+		memory: mem,
+		cpuacct: join(root, "cpuacct/nomad-ts/a1.web"),
+		cpu: join(root, "cpu/nomad-ts/a1.web"),
+	});
 	writeFileSync(join(mem, "memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
 	assert.equal(cg.oomKills(), 1);
 	writeFileSync(join(mem, "cgroup.procs"), "12\n13\n");
