@@ -1,6 +1,5 @@
 // The agent: one process holding a server and/or a client, the HTTP API in front of them, and the
 // listeners on the RPC and Serf ports. It wires layers together and owns start/stop order.
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { mkdirSync } from "node:fs";
 import { createServer as createHttpServer, type Server as NodeHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
@@ -9,11 +8,13 @@ import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import type { AllocStatsCollector } from "../client/stats/allocStats.ts";
 import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
+import { CodedError } from "../lib/errors.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+import type { ServerMember, ServerMembersResponse } from "../server/membership/types.ts";
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
@@ -23,6 +24,7 @@ import { HttpServer } from "./http/httpServer.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
+import { type MembershipAssembly, startMembership } from "./membershipAssembly.ts";
 import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
@@ -45,7 +47,7 @@ export class Agent implements AgentHandle {
 	client: ClientHandle | undefined;
 	private readonly https: HttpServer[] = [];
 	private rpcListener: TcpServer | undefined;
-	private serfListeners: (TcpServer | UdpSocket)[] = [];
+	private membershipAssembly: MembershipAssembly | undefined;
 	private stopRuntimeMetrics: (() => void) | undefined;
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
@@ -65,6 +67,22 @@ export class Agent implements AgentHandle {
 			retain: opts.config.telemetry.inMemoryRetentionPeriod / 1e6,
 			defaultLabels: opts.config.telemetry.disableHostname ? {} : { host: opts.config.nodeName },
 		});
+	}
+
+	/** This server's gossip membership (undefined on client-only agents). */
+	get membership() {
+		return this.membershipAssembly?.membership;
+	}
+
+	/**
+	 * /v1/agent/members: this server's view of the gossip pool; a client-only agent asks one of its
+	 * servers over agent RPC (Nomad forwards Status.Members the same way).
+	 */
+	async members(): Promise<ServerMembersResponse> {
+		const m = this.membership;
+		if (m) return serverMembersResponse(this.config, m.members());
+		if (this.rpcClient) return this.rpcClient.call<ServerMembersResponse>("Status.Members", {}, 10_000);
+		throw new CodedError(501, "This agent runs no server and knows no server to ask");
 	}
 
 	get region(): string {
@@ -101,6 +119,8 @@ export class Agent implements AgentHandle {
 				regions: srv.regions().length,
 				appliedIndex: srv.raft.appliedIndex,
 				lastLogIndex: srv.raft.lastLogIndex(),
+				member: this.membership?.localMember(),
+				serfStats: this.membership?.stats(),
 			},
 			client: client && {
 				nodeID: client.nodeID,
@@ -263,9 +283,8 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. The protocols
-	 * behind them (agent RPC, gossip membership) are built by later issues; until then a connection
-	 * is accepted and closed and UDP packets are dropped.
+	 * Opens the RPC port (agent RPC on a server; held, accept-and-close, on a client-only agent)
+	 * and, on a server, gossip membership on the Serf port (src/server/membership).
 	 */
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
@@ -281,7 +300,7 @@ export class Agent implements AgentHandle {
 			this.rpcHttp.on("upgrade", (req, socket, head) => {
 				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
 					const rpcServer = new RpcServer();
-					registerServerRpc(rpcServer, server);
+					registerServerRpc(rpcServer, server, { members: () => this.members() });
 					this.rpcServer = rpcServer;
 					return rpcServer;
 				});
@@ -298,9 +317,13 @@ export class Agent implements AgentHandle {
 			this.rpcListener = await listenTcp(rpc.host, rpc.port);
 		}
 		if (c.server.enabled) {
-			const serf = splitHostPort(c.normalizedAddrs.serf);
-			this.serfListeners.push(await listenTcp(serf.host, serf.port));
-			this.serfListeners.push(await listenUdp(serf.host, serf.port));
+			// Gossip membership on the Serf port (UDP probes and gossip, TCP push-pull).
+			this.membershipAssembly = await startMembership({
+				config: c,
+				serverDataDir: c.dataDir ? join(c.dataDir, "server") : undefined,
+				rpcAdvertise: this.rpcAdvertise(),
+				logger: this.logger,
+			});
 		}
 	}
 
@@ -312,8 +335,11 @@ export class Agent implements AgentHandle {
 		});
 	}
 
-	async shutdown(): Promise<void> {
+	/** Stops everything; `leave` first leaves the gossip pool gracefully (leave_on_interrupt/terminate). */
+	async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
 		this.logger.info("requesting shutdown");
+		// Leave first, while the others can still be told; then stop gossiping with the rest.
+		const membershipDone = this.membershipAssembly?.stop({ leave: opts.leave });
 		this.stopRuntimeMetrics?.();
 		this.simulator?.stop();
 		this.hostStatsCollector?.stop();
@@ -327,7 +353,7 @@ export class Agent implements AgentHandle {
 		this.rpcServer?.close();
 		this.rpcHttp?.close();
 		this.rpcHttp?.closeAllConnections();
-		for (const l of this.serfListeners) l.close();
+		await membershipDone?.catch(() => {});
 		this.clientAssembly?.cleanup();
 		this.logger.info("shutdown complete");
 	}
@@ -344,14 +370,6 @@ function listenTcp(host: string, port: number): Promise<TcpServer> {
 	});
 }
 
-function listenUdp(host: string, port: number): Promise<UdpSocket> {
-	return new Promise((resolve, reject) => {
-		const sock = createSocket(host.includes(":") ? "udp6" : "udp4");
-		sock.once("error", reject);
-		sock.bind(port, host, () => {
-			sock.off("error", reject);
-			sock.on("message", () => {});
-			resolve(sock);
-		});
-	});
+function serverMembersResponse(c: AgentConfig, members: ServerMember[]): ServerMembersResponse {
+	return { ServerName: c.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: members };
 }

@@ -3,9 +3,9 @@
 // complete on its own.
 
 import { availableParallelism, hostname } from "node:os";
-import { HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
+import { HOUR, MILLISECOND, MINUTE, SECOND } from "../../lib/duration.ts";
 import { NOMAD_PRERELEASE, NOMAD_VERSION, VERSION_METADATA } from "../../lib/version.ts";
-import type { AgentConfig, ServerJoinConfig } from "./types.ts";
+import type { AgentConfig, GossipConfig, ServerJoinConfig } from "./types.ts";
 
 /** Reported in /v1/agent/self Version; the agent may overwrite it. */
 export const AGENT_VERSION = NOMAD_VERSION;
@@ -15,6 +15,27 @@ export const DEFAULT_ENABLED_SCHEDULERS = ["service", "batch", "system", "sysbat
 
 function defaultServerJoin(): ServerJoinConfig {
 	return { startJoin: [], retryJoin: [], retryMax: 0, retryInterval: 30 * SECOND };
+}
+
+/** memberlist's DefaultLANConfig and Serf's defaults (Nomad sets LeavePropagateDelay to 1 s). */
+export function defaultGossip(): GossipConfig {
+	return {
+		probeInterval: 1 * SECOND,
+		probeTimeout: 500 * MILLISECOND,
+		gossipInterval: 200 * MILLISECOND,
+		gossipNodes: 3,
+		indirectChecks: 3,
+		suspicionMult: 4,
+		retransmitMult: 4,
+		pushPullInterval: 30 * SECOND,
+		tcpTimeout: 1 * SECOND,
+		gossipToTheDeadTime: 30 * SECOND,
+		reconnectInterval: 30 * SECOND,
+		reconnectTimeout: 24 * HOUR,
+		tombstoneTimeout: 24 * HOUR,
+		reapInterval: 15 * SECOND,
+		leavePropagateDelay: 1 * SECOND,
+	};
 }
 
 export function defaultConfig(): AgentConfig {
@@ -124,6 +145,7 @@ export function defaultConfig(): AgentConfig {
 			redundancyZone: "",
 			upgradeVersion: "",
 			encrypt: "",
+			gossip: defaultGossip(),
 			raftSnapshotThreshold: 8192,
 			raftSnapshotInterval: 120 * SECOND,
 			raftTrailingLogs: 10240,

@@ -1,6 +1,7 @@
 // Every route of the HTTP API, in one router.
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
+import { agentMemberRoutes } from "./agentMemberRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
@@ -24,6 +25,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...telemetryRoutes(agent),
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
+		...agentMemberRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
