@@ -31,7 +31,10 @@ interface Member {
 	DelegateCur: number;
 }
 
-async function startServer(name: string): Promise<StartedAgent> {
+async function startServer(
+	name: string,
+	extra: { server?: Record<string, unknown>; top?: Record<string, unknown>; args?: string[] } = {},
+): Promise<StartedAgent> {
 	const ports = await freePorts();
 	const cfg = writeConfig(dir.path, `${name}.json`, {
 		name,
@@ -39,9 +42,10 @@ async function startServer(name: string): Promise<StartedAgent> {
 		bind_addr: "127.0.0.1",
 		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
 		ports,
-		server: { enabled: true, bootstrap_expect: 1, gossip: FAST_GOSSIP },
+		server: { enabled: true, bootstrap_expect: 1, gossip: FAST_GOSSIP, ...extra.server },
+		...extra.top,
 	});
-	const a = await startAgent([`-config=${cfg}`], ports);
+	const a = await startAgent([`-config=${cfg}`, ...(extra.args ?? [])], ports);
 	agents.push(a);
 	return a;
 }
@@ -143,6 +147,18 @@ test("servers join over the Serf port, see a killed one fail, force-leave and pr
 	assert.equal(stats.left, "1");
 	assert.equal(stats.failed, "0");
 
+	// retry_join from the config joins in the background; leave_on_terminate leaves gracefully
+	const delta = await startServer("delta", {
+		server: { server_join: { retry_join: [`127.0.0.1:${alpha.ports.serf}`], retry_interval: "200ms" } },
+		top: { leave_on_terminate: true },
+	});
+	await waitFor(async () => (await statusIn(alpha, "delta.global")) === "alive", 10_000, 50);
+	assert.equal(await delta.stop("SIGTERM"), 0);
+	assert.equal(await statusIn(alpha, "delta.global"), "left");
+
+	// -join (start_join) to an address nobody answers on: the agent does not start
+	await assert.rejects(startServer("epsilon", { args: ["-join=127.0.0.1:1"] }), /Failed to join 127\.0\.0\.1:1/);
+
 	// a client-only agent: join/force-leave are server-only (501), members come from its server
 	const cp = await freePorts();
 	const clientCfg = writeConfig(dir.path, "client.json", {
@@ -163,7 +179,7 @@ test("servers join over the Serf port, see a killed one fail, force-leave and pr
 	assert.equal(cm.ServerName, "alpha");
 	assert.deepEqual(
 		cm.Members.map((m) => m.Name),
-		["alpha.global", "beta.global"],
+		["alpha.global", "beta.global", "delta.global"],
 	);
 	const cself = (await (await fetch(`${client.url}/v1/agent/self`)).json()) as { member: Member; stats: object };
 	assert.equal(cself.member.Status, "none");

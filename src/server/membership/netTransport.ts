@@ -23,16 +23,30 @@ export class NetTransport implements Transport {
 		tcp.on("connection", (sock) => this.serve(sock));
 	}
 
-	/** Binds UDP and TCP on host:port. */
+	/**
+	 * Binds UDP and TCP on host:port. Port 0 picks one free for both (UDP first, then TCP on the
+	 * same number, retried when TCP finds it taken).
+	 */
 	static async listen(host: string, port: number): Promise<NetTransport> {
+		for (let attempt = 0; ; attempt++) {
+			try {
+				return await NetTransport.bindBoth(host, port);
+			} catch (err) {
+				if (port !== 0 || attempt >= 20 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+			}
+		}
+	}
+
+	private static async bindBoth(host: string, wantPort: number): Promise<NetTransport> {
 		const udp = createSocket({ type: host.includes(":") ? "udp6" : "udp4" });
 		await new Promise<void>((resolve, reject) => {
 			udp.once("error", reject);
-			udp.bind(port, host, () => {
+			udp.bind(wantPort, host, () => {
 				udp.off("error", reject);
 				resolve();
 			});
 		});
+		const port = udp.address().port;
 		const tcp = createServer();
 		try {
 			await new Promise<void>((resolve, reject) => {
