@@ -92,6 +92,47 @@ test("a killed member is suspected, then failed, within probe + suspicion time",
 	assert.equal(p.nodes[0]?.stats().failed, "1");
 });
 
+test("indirect probes keep a member alive when only the direct path is broken", async () => {
+	const p = pool(4);
+	await joinAll(p);
+	const before = p.nodes[3]?.table.self.incarnation;
+	p.net.cut("10.0.0.0:4648", "10.0.0.3:4648");
+	await p.clock.advance(20_000);
+	for (const m of p.nodes) assert.ok(m.members().every((x) => x.Status === "alive"));
+	// never even suspected: it never had to refute anything
+	assert.equal(p.nodes[3]?.table.self.incarnation, before);
+});
+
+test("forged packets from strangers: acks carry no gossip, ping-req to unknown targets is not relayed", async () => {
+	const p = pool(2);
+	await joinAll(p);
+	void p.nodes[1]?.leave(); // node 0 now has a "leaving" update queued to pass on
+	await p.clock.advance(5);
+	assert.ok(Number(p.nodes[0]?.stats().intent_queue) > 0);
+	p.net.delivered.length = 0;
+	const stranger = { addr: "10.9.9.9", port: 9 };
+	p.net.inject(
+		"10.0.0.0:4648",
+		encode({ type: "ping", seq: 1, from: "x", target: "s0.global", updates: [] }, undefined),
+		stranger,
+	);
+	p.net.inject(
+		"10.0.0.0:4648",
+		encode(
+			{ type: "ping-req", seq: 2, from: "x", target: "s1.global", addr: "10.8.8.8", port: 1, updates: [] },
+			undefined,
+		),
+		stranger,
+	);
+	await p.clock.advance(5);
+	const toStranger = p.net.delivered.filter(([, to]) => to === "10.9.9.9:9");
+	assert.equal(toStranger.length, 1);
+	const ack = JSON.parse((toStranger[0] as [string, string, Buffer])[2].toString());
+	assert.equal(ack.type, "ack");
+	assert.deepEqual(ack.updates, []);
+	assert.equal(p.net.delivered.filter(([, to]) => to === "10.8.8.8:1").length, 0);
+});
+
 test("a suspected member that comes back refutes with a higher incarnation", async () => {
 	const p = pool(3);
 	await joinAll(p);

@@ -258,6 +258,10 @@ export class Membership {
 				this.send(from.addr, from.port, { type: "ack", seq: msg.seq, from: this.o.name, updates: [] });
 				return;
 			case "ping-req": {
+				// Probes are relayed only to members we know at that address (no ping-by-proxy to
+				// arbitrary hosts).
+				const known = this.table.get(msg.target);
+				if (known?.addr !== msg.addr || known.port !== msg.port) return;
 				const seq = this.nextSeq();
 				this.relays.set(seq, { addr: from.addr, port: from.port, seq: msg.seq });
 				this.after(this.t.probeInterval, () => this.relays.delete(seq));
@@ -279,9 +283,14 @@ export class Membership {
 		}
 	}
 
-	/** Sends a packet with as many queued updates piggybacked as fit. */
+	/**
+	 * Sends a packet with as many queued updates piggybacked as fit — only to known members: an
+	 * ack to a forged ping from elsewhere stays small, so the port cannot amplify a reflection.
+	 */
 	private send(addr: string, port: number, msg: PacketMessage): void {
-		msg.updates = this.queue.take(PACKET_BUDGET, retransmitLimit(this.t, this.table.size));
+		if (this.isMemberAddress(addr, port)) {
+			msg.updates = this.queue.take(PACKET_BUDGET, retransmitLimit(this.t, this.table.size));
+		}
 		this.o.transport.sendPacket(addr, port, encode(msg, this.o.key));
 	}
 
@@ -481,6 +490,10 @@ export class Membership {
 	}
 
 	// ---- helpers ----
+
+	private isMemberAddress(addr: string, port: number): boolean {
+		return this.table.others().some((m) => m.port === port && m.addr === addr);
+	}
 
 	private nextSeq(): number {
 		this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER;

@@ -51,6 +51,10 @@ export class FakeNetwork {
 	readonly latency: number;
 	private readonly nodes = new Map<string, TransportHandlers>();
 	private readonly down = new Set<string>();
+	/** cut links, "a|b" both ways */
+	private readonly cuts = new Set<string>();
+	/** every packet delivered: [from, to, bytes] */
+	readonly delivered: [string, string, Buffer][] = [];
 	/** packets sent, for tests that count traffic */
 	packets = 0;
 
@@ -69,9 +73,10 @@ export class FakeNetwork {
 			sendPacket: (toAddr, toPort, data) => {
 				this.packets++;
 				const to = `${toAddr}:${toPort}`;
-				if (this.down.has(key) || this.down.has(to)) return;
+				if (this.down.has(key) || this.down.has(to) || this.cuts.has(`${key}|${to}`)) return;
 				this.clock.setTimeout(() => {
 					if (this.down.has(to)) return;
+					this.delivered.push([key, to, Buffer.from(data)]);
 					this.nodes.get(to)?.packet(Buffer.from(data), { addr, port });
 				}, this.latency);
 			},
@@ -94,6 +99,12 @@ export class FakeNetwork {
 	/** Cuts a node off (its process "killed": nothing in or out). */
 	kill(addr: string, port: number): void {
 		this.down.add(`${addr}:${port}`);
+	}
+
+	/** Drops packets between two nodes (both ways); TCP still works. */
+	cut(a: string, b: string): void {
+		this.cuts.add(`${a}|${b}`);
+		this.cuts.add(`${b}|${a}`);
 	}
 
 	revive(addr: string, port: number): void {
