@@ -148,13 +148,16 @@ test("servers join over the Serf port, see a killed one fail, force-leave and pr
 	assert.equal(stats.failed, "0");
 
 	// retry_join from the config joins in the background; leave_on_terminate leaves gracefully
+	// (delta is another region's server: /v1/regions lists its region while it is alive)
 	const delta = await startServer("delta", {
 		server: { server_join: { retry_join: [`127.0.0.1:${alpha.ports.serf}`], retry_interval: "200ms" } },
-		top: { leave_on_terminate: true },
+		top: { leave_on_terminate: true, region: "eu" },
 	});
-	await waitFor(async () => (await statusIn(alpha, "delta.global")) === "alive", 10_000, 50);
+	await waitFor(async () => (await statusIn(alpha, "delta.eu")) === "alive", 10_000, 50);
+	assert.deepEqual(await (await fetch(`${alpha.url}/v1/regions`)).json(), ["eu", "global"]);
 	assert.equal(await delta.stop("SIGTERM"), 0);
-	assert.equal(await statusIn(alpha, "delta.global"), "left");
+	assert.equal(await statusIn(alpha, "delta.eu"), "left");
+	assert.deepEqual(await (await fetch(`${alpha.url}/v1/regions`)).json(), ["global"]);
 
 	// -join (start_join) to an address nobody answers on: the agent does not start
 	await assert.rejects(startServer("epsilon", { args: ["-join=127.0.0.1:1"] }), /Failed to join 127\.0\.0\.1:1/);
@@ -179,7 +182,7 @@ test("servers join over the Serf port, see a killed one fail, force-leave and pr
 	assert.equal(cm.ServerName, "alpha");
 	assert.deepEqual(
 		cm.Members.map((m) => m.Name),
-		["alpha.global", "beta.global", "delta.global"],
+		["alpha.global", "beta.global", "delta.eu"],
 	);
 	const cself = (await (await fetch(`${client.url}/v1/agent/self`)).json()) as { member: Member; stats: object };
 	assert.equal(cself.member.Status, "none");

@@ -324,6 +324,8 @@ export class Agent implements AgentHandle {
 				rpcAdvertise: this.rpcAdvertise(),
 				logger: this.logger,
 			});
+			const membership = this.membershipAssembly.membership;
+			if (this.server) this.server.knownRegions = () => membership.regions();
 		}
 	}
 

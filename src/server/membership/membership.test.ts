@@ -20,7 +20,7 @@ interface Pool {
 	clock: FakeClock;
 	net: FakeNetwork;
 	nodes: Membership[];
-	add(i: number, opts?: { key?: Buffer }): Membership;
+	add(i: number, opts?: { key?: Buffer; region?: string }): Membership;
 }
 
 function pool(n: number, opts: { key?: Buffer; timings?: GossipTimings } = {}): Pool {
@@ -32,10 +32,10 @@ function pool(n: number, opts: { key?: Buffer; timings?: GossipTimings } = {}): 
 		nodes: [],
 		add(i, o = {}) {
 			const m = new Membership({
-				name: `s${i}.global`,
+				name: `s${i}.${o.region ?? "global"}`,
 				addr: `10.0.0.${i}`,
 				port: 4648,
-				tags: { role: "nomad", region: "global", dc: "dc1", port: "4647" },
+				tags: { role: "nomad", region: o.region ?? "global", dc: "dc1", port: "4647" },
 				timings: opts.timings ?? T,
 				transport: net.transport(`10.0.0.${i}`, 4648),
 				key: o.key ?? opts.key,
@@ -299,6 +299,17 @@ test("gossip encryption: same key joins, a different key or none does not", asyn
 	);
 	await p.clock.advance(100);
 	assert.equal(p.nodes[0]?.members().length, 2);
+});
+
+test("regions: every region with a live server in the pool", async () => {
+	const p = pool(2);
+	p.add(2, { region: "eu" });
+	await joinAll(p);
+	assert.deepEqual(p.nodes[0]?.regions(), ["eu", "global"]);
+	assert.equal(statusOf(p.nodes[0] as Membership, "s2.eu"), "alive");
+	p.net.kill("10.0.0.2", 4648);
+	await p.clock.advance(10_000);
+	assert.deepEqual(p.nodes[0]?.regions(), ["global"]);
 });
 
 test("stats: Serf's keys, string values", () => {

@@ -161,6 +161,21 @@ export class Membership {
 			.map(toServerMember);
 	}
 
+	/**
+	 * Regions with a live Nomad server in the pool (this one's always): what /v1/regions lists,
+	 * as Nomad's peer cache does.
+	 */
+	regions(): string[] {
+		const out = new Set<string>();
+		const own = this.table.self.tags.region;
+		if (own) out.add(own);
+		for (const m of this.table.others()) {
+			const region = m.tags.region;
+			if (region && m.tags.role === "nomad" && (m.state === "alive" || m.state === "suspect")) out.add(region);
+		}
+		return [...out].sort();
+	}
+
 	localMember(): ServerMember {
 		return toServerMember(this.table.self);
 	}
