@@ -133,6 +133,22 @@ test("forged packets from strangers: acks carry no gossip, ping-req to unknown t
 	assert.equal(p.net.delivered.filter(([, to]) => to === "10.8.8.8:1").length, 0);
 });
 
+test("20 members, 10 % packet loss: no member is falsely failed, a killed one is failed everywhere", async () => {
+	const p = pool(20);
+	p.net.random = seeded(99);
+	await joinAll(p);
+	p.net.lossRate = 0.1;
+	await p.clock.advance(60_000);
+	for (const m of p.nodes) {
+		assert.equal(m.members().filter((x) => x.Status === "alive").length, 20, `${m.name} sees all alive`);
+	}
+	p.net.kill("10.0.0.7", 4648);
+	await p.clock.advance(40_000);
+	for (const m of p.nodes) {
+		if (m.name !== "s7.global") assert.equal(statusOf(m, "s7.global"), "failed", m.name);
+	}
+});
+
 test("a suspected member that comes back refutes with a higher incarnation", async () => {
 	const p = pool(3);
 	await joinAll(p);

@@ -58,6 +58,10 @@ export class FakeNetwork {
 	/** packets sent, for tests that count traffic */
 	packets = 0;
 
+	/** fraction of packets lost (0..1), drawn from `random` */
+	lossRate = 0;
+	random: () => number = Math.random;
+
 	constructor(clock: FakeClock, latency = 1) {
 		this.clock = clock;
 		this.latency = latency;
@@ -74,6 +78,7 @@ export class FakeNetwork {
 				this.packets++;
 				const to = `${toAddr}:${toPort}`;
 				if (this.down.has(key) || this.down.has(to) || this.cuts.has(`${key}|${to}`)) return;
+				if (this.lossRate > 0 && this.random() < this.lossRate) return;
 				this.clock.setTimeout(() => {
 					if (this.down.has(to)) return;
 					this.delivered.push([key, to, Buffer.from(data)]);
