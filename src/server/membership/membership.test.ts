@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { Membership, splitJoinAddr } from "./membership.ts";
+import { splitJoinAddr } from "./joinAddr.ts";
+import { Membership } from "./membership.ts";
 import { encode } from "./messages.ts";
 import { FakeClock, FakeNetwork } from "./testing.ts";
 import { FAST_TIMINGS, type GossipTimings, LAN_TIMINGS, type ServerMember } from "./types.ts";
@@ -90,6 +91,21 @@ test("a killed member is suspected, then failed, within probe + suspicion time",
 	await p.clock.advance(bound);
 	for (const i of [0, 1, 2]) assert.equal(statusOf(p.nodes[i] as Membership, "s3.global"), "failed", `node ${i}`);
 	assert.equal(p.nodes[0]?.stats().failed, "1");
+	// the helpers' nacks said the target was gone, not us: local health stays good
+	for (const i of [0, 1, 2]) assert.equal(p.nodes[i]?.stats().health_score, "0", `node ${i}`);
+});
+
+test("local health: a node whose packets do not get out scores itself unhealthy, then recovers", async () => {
+	const p = pool(4);
+	await joinAll(p);
+	p.net.mute("10.0.0.0", 4648);
+	await p.clock.advance(3000);
+	const score = Number(p.nodes[0]?.stats().health_score);
+	assert.ok(score > 0, `health_score ${score}`);
+	p.net.unmute("10.0.0.0", 4648);
+	await p.clock.advance(60_000);
+	assert.equal(p.nodes[0]?.stats().health_score, "0");
+	for (const m of p.nodes) assert.equal(m.members().filter((x) => x.Status === "alive").length, 4);
 });
 
 test("indirect probes keep a member alive when only the direct path is broken", async () => {

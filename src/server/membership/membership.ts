@@ -4,6 +4,7 @@
 // and reaping. Clock and transport are injected, so the whole protocol runs in unit tests on a
 // fake clock and an in-memory network. See docs/membership.md.
 import { BroadcastQueue } from "./broadcasts.ts";
+import { formatHostPort, multiError, splitJoinAddr } from "./joinAddr.ts";
 import { MemberTable } from "./memberTable.ts";
 import {
 	decodePacket,
@@ -13,6 +14,9 @@ import {
 	type PacketMessage,
 	type PushPullMessage,
 } from "./messages.ts";
+import { Prober } from "./prober.ts";
+import { TimerSet } from "./timers.ts";
+import { type Clock, type MembershipLogger, type MembershipOptions, realClock } from "./transport.ts";
 import {
 	type GossipTimings,
 	type Member,
@@ -23,70 +27,10 @@ import {
 	toServerMember,
 } from "./types.ts";
 
-export interface Clock {
-	now(): number;
-	setTimeout(fn: () => void, ms: number): unknown;
-	clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-	now: () => Date.now(),
-	setTimeout: (fn, ms) => {
-		const t = setTimeout(fn, ms);
-		t.unref();
-		return t;
-	},
-	clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-export interface TransportHandlers {
-	packet(data: Buffer, from: { addr: string; port: number }): void;
-	/** A push-pull request; returns the reply, or undefined to drop the connection. */
-	exchange(data: Buffer): Buffer | undefined;
-}
-
-/** Packets (UDP) and request/reply exchanges (TCP) on the Serf port. */
-export interface Transport {
-	listen(handlers: TransportHandlers): void;
-	sendPacket(addr: string, port: number, data: Buffer): void;
-	/** Sends `data` to host:port and resolves with the reply; rejects within connectTimeoutMs if unreachable. */
-	exchange(host: string, port: number, data: Buffer, connectTimeoutMs: number): Promise<Buffer>;
-	close(): Promise<void>;
-}
-
-export interface MembershipLogger {
-	debug(msg: string, fields?: Record<string, unknown>): void;
-	info(msg: string, fields?: Record<string, unknown>): void;
-	warn(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface MembershipOptions {
-	/** "<node_name>.<region>" */
-	name: string;
-	addr: string;
-	port: number;
-	tags: Record<string, string>;
-	timings: GossipTimings;
-	transport: Transport;
-	/** gossip key (AES-GCM); undefined = plain text */
-	key?: Buffer;
-	clock?: Clock;
-	random?: () => number;
-	logger?: MembershipLogger;
-	/** called after every change of a member's state (tests, benchmarks, future leader hooks) */
-	onChange?: (member: Member, previous: Member["state"] | undefined) => void;
-}
-
 /** UDP payload budget for piggybacked updates (memberlist's UDPBufferSize is 1400). */
 const PACKET_BUDGET = 1200;
 /** Members told directly of a leave or force-leave, besides normal gossip. */
 const EAGER_FANOUT = 16;
-
-interface PendingProbe {
-	seq: number;
-	target: string;
-	acked: boolean;
-}
 
 const quiet: MembershipLogger = { debug() {}, info() {}, warn() {} };
 
@@ -99,12 +43,9 @@ export class Membership {
 	private readonly log: MembershipLogger;
 	private readonly queue = new BroadcastQueue();
 	private seq = 0;
-	private probe: PendingProbe | undefined;
-	private probeOrder: string[] = [];
-	/** ping-req relays: our seq → who asked, with their seq */
-	private readonly relays = new Map<number, { addr: string; port: number; seq: number }>();
+	private readonly prober: Prober;
 	private readonly suspicions = new Map<string, unknown>();
-	private readonly timers = new Set<unknown>();
+	private readonly timers: TimerSet;
 	private stopped = false;
 	/** Lamport-style count of membership changes (Serf's member_time) */
 	private memberTime = 1;
@@ -113,6 +54,7 @@ export class Membership {
 		this.o = opts;
 		this.t = opts.timings;
 		this.clock = opts.clock ?? realClock;
+		this.timers = new TimerSet(this.clock);
 		this.random = opts.random ?? Math.random;
 		this.log = opts.logger ?? quiet;
 		this.table = new MemberTable({
@@ -124,6 +66,20 @@ export class Membership {
 			incarnation: 1,
 			state: "alive",
 			stateChangedAt: this.clock.now(),
+		});
+		this.prober = new Prober({
+			name: opts.name,
+			table: this.table,
+			timings: this.t,
+			send: (addr, port, msg) => this.send(addr, port, msg),
+			pick: (n, ok) => this.pick(n, ok),
+			shuffle: (xs) => this.shuffle(xs),
+			after: (ms, fn) => this.timers.after(ms, fn),
+			nextSeq: () => this.nextSeq(),
+			suspect: (m) => {
+				this.log.debug("serf: probe failed, suspecting", { member: m.name });
+				this.applyUpdates([{ name: m.name, incarnation: m.incarnation, state: "suspect" }], this.o.name);
+			},
 		});
 	}
 
@@ -137,18 +93,22 @@ export class Membership {
 			exchange: (data) => this.onExchange(data),
 		});
 		this.queue.push(MemberTable.fullUpdate(this.table.self));
-		this.every(this.t.probeInterval, () => this.probeTick());
-		this.every(this.t.gossipInterval, () => this.gossipTick());
-		this.every(this.t.pushPullInterval, () => this.syncTick());
-		this.every(this.t.reconnectInterval, () => this.reconnectTick());
-		this.every(this.t.reapInterval, () => this.reapTick());
+		// the probe round stretches with local health, so it reschedules itself
+		const probeRound = () => {
+			this.prober.tick();
+			this.timers.after(this.prober.interval, probeRound);
+		};
+		this.timers.after(this.prober.interval, probeRound);
+		this.timers.every(this.t.gossipInterval, () => this.gossipTick());
+		this.timers.every(this.t.pushPullInterval, () => this.syncTick());
+		this.timers.every(this.t.reconnectInterval, () => this.reconnectTick());
+		this.timers.every(this.t.reapInterval, () => this.reapTick());
 	}
 
 	/** Stops all timers and closes the transport (no leave: the others will see this node fail). */
 	async shutdown(): Promise<void> {
 		this.stopped = true;
-		for (const h of this.timers) this.clock.clearTimeout(h);
-		this.timers.clear();
+		this.timers.stop();
 		for (const h of this.suspicions.values()) this.clock.clearTimeout(h);
 		this.suspicions.clear();
 		await this.o.transport.close();
@@ -187,7 +147,7 @@ export class Membership {
 			members: String(all.length),
 			failed: String(all.filter((m) => m.state === "dead").length),
 			left: String(all.filter((m) => m.state === "left").length),
-			health_score: "0",
+			health_score: String(this.prober.health),
 			member_time: String(this.memberTime),
 			event_time: "1",
 			query_time: "1",
@@ -219,8 +179,7 @@ export class Membership {
 		const numJoined = results.length - errors.length;
 		for (const e of errors) this.log.warn(`serf: ${e}`);
 		if (numJoined > 0 || errors.length === 0) return { numJoined, error: "" };
-		const head = errors.length === 1 ? "1 error occurred:" : `${errors.length} errors occurred:`;
-		return { numJoined, error: `${head}\n${errors.map((e) => `\t* ${e}`).join("\n")}\n\n` };
+		return { numJoined, error: multiError(errors) };
 	}
 
 	/**
@@ -248,11 +207,11 @@ export class Membership {
 		const intent = MemberTable.fullUpdate(self);
 		this.queue.push(intent);
 		const told = this.eagerSend(intent);
-		if (told > 0) await this.sleep(this.t.leavePropagateDelay);
+		if (told > 0) await this.timers.sleep(this.t.leavePropagateDelay);
 		self.state = "left";
 		const left = MemberTable.fullUpdate(self);
 		this.queue.push(left);
-		if (this.eagerSend(left) > 0) await this.sleep(this.t.gossipInterval);
+		if (this.eagerSend(left) > 0) await this.timers.sleep(this.t.gossipInterval);
 		this.log.info("serf: left the gossip pool", { name: self.name });
 	}
 
@@ -272,27 +231,15 @@ export class Membership {
 				if (msg.target !== this.o.name) return;
 				this.send(from.addr, from.port, { type: "ack", seq: msg.seq, from: this.o.name, updates: [] });
 				return;
-			case "ping-req": {
-				// Probes are relayed only to members we know at that address (no ping-by-proxy to
-				// arbitrary hosts).
-				const known = this.table.get(msg.target);
-				if (known?.addr !== msg.addr || known.port !== msg.port) return;
-				const seq = this.nextSeq();
-				this.relays.set(seq, { addr: from.addr, port: from.port, seq: msg.seq });
-				this.after(this.t.probeInterval, () => this.relays.delete(seq));
-				this.send(msg.addr, msg.port, { type: "ping", seq, from: this.o.name, target: msg.target, updates: [] });
+			case "ping-req":
+				this.prober.onPingReq(msg, from);
 				return;
-			}
-			case "ack": {
-				const relay = this.relays.get(msg.seq);
-				if (relay) {
-					this.relays.delete(msg.seq);
-					this.send(relay.addr, relay.port, { type: "ack", seq: relay.seq, from: this.o.name, updates: [] });
-				} else if (this.probe?.seq === msg.seq) {
-					this.probe.acked = true;
-				}
+			case "ack":
+				this.prober.onAck(msg);
 				return;
-			}
+			case "nack":
+				this.prober.onNack(msg);
+				return;
 			case "gossip":
 				return;
 		}
@@ -319,6 +266,7 @@ export class Membership {
 					break;
 				case "refuted":
 					this.log.warn("serf: refuting a claim about this node", { state: u.state, from: source });
+					this.prober.refuted();
 					this.memberTime++;
 					this.queue.push(r.refutation);
 					break;
@@ -368,61 +316,6 @@ export class Membership {
 	}
 
 	// ---- failure detection ----
-
-	/** Ends the previous probe (suspecting its target if nothing acked) and starts the next. */
-	private probeTick(): void {
-		const prev = this.probe;
-		this.probe = undefined;
-		if (prev && !prev.acked) {
-			const m = this.table.get(prev.target);
-			if (m && m.state === "alive") {
-				this.log.debug("serf: probe failed, suspecting", { member: m.name });
-				this.applyUpdates([{ name: m.name, incarnation: m.incarnation, state: "suspect" }], this.o.name);
-			}
-		}
-		const target = this.nextProbeTarget();
-		if (!target) return;
-		const probe: PendingProbe = { seq: this.nextSeq(), target: target.name, acked: false };
-		this.probe = probe;
-		this.send(target.addr, target.port, {
-			type: "ping",
-			seq: probe.seq,
-			from: this.o.name,
-			target: target.name,
-			updates: [],
-		});
-		this.after(this.t.probeTimeout, () => {
-			if (probe.acked || this.probe !== probe) return;
-			const helpers = this.pick(
-				this.t.indirectChecks,
-				(m) => m.name !== target.name && (m.state === "alive" || m.state === "suspect"),
-			);
-			for (const h of helpers) {
-				this.send(h.addr, h.port, {
-					type: "ping-req",
-					seq: probe.seq,
-					from: this.o.name,
-					target: target.name,
-					addr: target.addr,
-					port: target.port,
-					updates: [],
-				});
-			}
-		});
-	}
-
-	/** Round-robin over a shuffled list of live members, reshuffled every pass (SWIM's probe order). */
-	private nextProbeTarget(): Member | undefined {
-		for (let tries = 0; tries < 2; tries++) {
-			while (this.probeOrder.length > 0) {
-				const name = this.probeOrder.pop() as string;
-				const m = this.table.get(name);
-				if (m && (m.state === "alive" || m.state === "suspect")) return m;
-			}
-			this.probeOrder = this.shuffle(this.table.others().map((m) => m.name));
-		}
-		return undefined;
-	}
 
 	// ---- dissemination ----
 
@@ -527,30 +420,6 @@ export class Membership {
 		}
 		return xs;
 	}
-
-	private every(ms: number, fn: () => void): void {
-		const tick = () => {
-			this.timers.delete(h);
-			if (this.stopped) return;
-			fn();
-			h = this.clock.setTimeout(tick, ms);
-			this.timers.add(h);
-		};
-		let h = this.clock.setTimeout(tick, ms);
-		this.timers.add(h);
-	}
-
-	private after(ms: number, fn: () => void): void {
-		const h = this.clock.setTimeout(() => {
-			this.timers.delete(h);
-			if (!this.stopped) fn();
-		}, ms);
-		this.timers.add(h);
-	}
-
-	private sleep(ms: number): Promise<void> {
-		return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
-	}
 }
 
 const EVENT: Partial<Record<Member["state"], string>> = {
@@ -559,29 +428,3 @@ const EVENT: Partial<Record<Member["state"], string>> = {
 	leaving: "EventMemberLeaving",
 	left: "EventMemberLeave",
 };
-
-/** "host", "host:port", "[v6]:port" or a bare IPv6 → host and port; a string says what is wrong. */
-export function splitJoinAddr(addr: string, defaultPort: number): { host: string; port: number } | string {
-	const a = addr.trim();
-	if (a === "") return "empty address";
-	let host = a;
-	let portStr: string | undefined;
-	const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(a);
-	if (v6) {
-		host = v6[1] as string;
-		portStr = v6[2];
-	} else if ((a.match(/:/g) ?? []).length === 1) {
-		const i = a.indexOf(":");
-		host = a.slice(0, i);
-		portStr = a.slice(i + 1);
-	}
-	if (host === "" || /[\s/]/.test(host)) return `invalid host ${JSON.stringify(host)}`;
-	if (portStr === undefined) return { host, port: defaultPort };
-	const port = Number(portStr);
-	if (!/^\d+$/.test(portStr) || port < 1 || port > 65535) return `invalid port ${JSON.stringify(portStr)}`;
-	return { host, port };
-}
-
-function formatHostPort(host: string, port: number): string {
-	return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}

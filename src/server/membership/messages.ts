@@ -23,6 +23,8 @@ export interface MemberUpdate {
 export type PacketMessage =
 	| { type: "ping"; seq: number; from: string; target: string; updates: MemberUpdate[] }
 	| { type: "ack"; seq: number; from: string; updates: MemberUpdate[] }
+	/** from a ping-req helper that could not reach the target either (Lifeguard) */
+	| { type: "nack"; seq: number; from: string; updates: MemberUpdate[] }
 	| {
 			type: "ping-req";
 			seq: number;
@@ -111,7 +113,8 @@ export function decodePacket(data: Buffer, key: Buffer | undefined): PacketMessa
 				? { type: "ping", seq: o.seq, from: o.from, target: o.target, updates }
 				: undefined;
 		case "ack":
-			return isSeq(o.seq) ? { type: "ack", seq: o.seq, from: o.from, updates } : undefined;
+		case "nack":
+			return isSeq(o.seq) ? { type: o.type, seq: o.seq, from: o.from, updates } : undefined;
 		case "ping-req":
 			return isSeq(o.seq) && isName(o.target) && isAddr(o.addr) && isPort(o.port)
 				? { type: "ping-req", seq: o.seq, from: o.from, target: o.target, addr: o.addr, port: o.port, updates }

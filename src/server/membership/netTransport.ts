@@ -2,8 +2,8 @@
 // exchanges (one request, one reply, each a 4-byte big-endian length then the payload).
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createConnection, createServer, type Socket, type Server as TcpServer } from "node:net";
-import type { Transport, TransportHandlers } from "./membership.ts";
 import { MAX_STATE_BYTES } from "./messages.ts";
+import type { Transport, TransportHandlers } from "./transport.ts";
 
 /** After connecting, the whole exchange must finish within this many connect timeouts. */
 const EXCHANGE_TIMEOUTS = 5;

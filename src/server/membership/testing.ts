@@ -1,6 +1,6 @@
 // A fake clock and an in-memory network for membership unit tests and simulations: packets are
 // delivered after a fixed latency on the fake clock, nodes can be cut off, links dropped.
-import type { Clock, Transport, TransportHandlers } from "./membership.ts";
+import type { Clock, Transport, TransportHandlers } from "./transport.ts";
 
 interface Timer {
 	at: number;
@@ -51,6 +51,7 @@ export class FakeNetwork {
 	readonly latency: number;
 	private readonly nodes = new Map<string, TransportHandlers>();
 	private readonly down = new Set<string>();
+	private readonly muted = new Set<string>();
 	/** cut links, "a|b" both ways */
 	private readonly cuts = new Set<string>();
 	/** every packet delivered: [from, to, bytes] */
@@ -77,7 +78,7 @@ export class FakeNetwork {
 			sendPacket: (toAddr, toPort, data) => {
 				this.packets++;
 				const to = `${toAddr}:${toPort}`;
-				if (this.down.has(key) || this.down.has(to) || this.cuts.has(`${key}|${to}`)) return;
+				if (this.down.has(key) || this.down.has(to) || this.muted.has(key) || this.cuts.has(`${key}|${to}`)) return;
 				if (this.lossRate > 0 && this.random() < this.lossRate) return;
 				this.clock.setTimeout(() => {
 					if (this.down.has(to)) return;
@@ -104,6 +105,15 @@ export class FakeNetwork {
 	/** Cuts a node off (its process "killed": nothing in or out). */
 	kill(addr: string, port: number): void {
 		this.down.add(`${addr}:${port}`);
+	}
+
+	/** Drops every packet a node sends (an overloaded or half-broken node); it still receives. */
+	mute(addr: string, port: number): void {
+		this.muted.add(`${addr}:${port}`);
+	}
+
+	unmute(addr: string, port: number): void {
+		this.muted.delete(`${addr}:${port}`);
 	}
 
 	/** Drops packets between two nodes (both ways); TCP still works. */
