@@ -5,6 +5,7 @@
 import { availableParallelism, hostname } from "node:os";
 import { HOUR, MILLISECOND, MINUTE, SECOND } from "../../lib/duration.ts";
 import { NOMAD_PRERELEASE, NOMAD_VERSION, VERSION_METADATA } from "../../lib/version.ts";
+import { LAN_TIMINGS } from "../../server/membership/types.ts";
 import type { AgentConfig, GossipConfig, ServerJoinConfig } from "./types.ts";
 
 /** Reported in /v1/agent/self Version; the agent may overwrite it. */
@@ -17,24 +18,25 @@ function defaultServerJoin(): ServerJoinConfig {
 	return { startJoin: [], retryJoin: [], retryMax: 0, retryInterval: 30 * SECOND };
 }
 
-/** memberlist's DefaultLANConfig and Serf's defaults (Nomad sets LeavePropagateDelay to 1 s). */
+/** Membership timings: memberlist's LAN defaults (src/server/membership/types.ts), in nanoseconds. */
 export function defaultGossip(): GossipConfig {
+	const t = LAN_TIMINGS;
 	return {
-		probeInterval: 1 * SECOND,
-		probeTimeout: 500 * MILLISECOND,
-		gossipInterval: 200 * MILLISECOND,
-		gossipNodes: 3,
-		indirectChecks: 3,
-		suspicionMult: 4,
-		retransmitMult: 4,
-		pushPullInterval: 30 * SECOND,
-		tcpTimeout: 1 * SECOND,
-		gossipToTheDeadTime: 30 * SECOND,
-		reconnectInterval: 30 * SECOND,
-		reconnectTimeout: 24 * HOUR,
-		tombstoneTimeout: 24 * HOUR,
-		reapInterval: 15 * SECOND,
-		leavePropagateDelay: 1 * SECOND,
+		probeInterval: t.probeInterval * MILLISECOND,
+		probeTimeout: t.probeTimeout * MILLISECOND,
+		gossipInterval: t.gossipInterval * MILLISECOND,
+		gossipNodes: t.gossipNodes,
+		indirectChecks: t.indirectChecks,
+		suspicionMult: t.suspicionMult,
+		retransmitMult: t.retransmitMult,
+		pushPullInterval: t.pushPullInterval * MILLISECOND,
+		tcpTimeout: t.tcpTimeout * MILLISECOND,
+		gossipToTheDeadTime: t.gossipToTheDead * MILLISECOND,
+		reconnectInterval: t.reconnectInterval * MILLISECOND,
+		reconnectTimeout: t.reconnectTimeout * MILLISECOND,
+		tombstoneTimeout: t.tombstoneTimeout * MILLISECOND,
+		reapInterval: t.reapInterval * MILLISECOND,
+		leavePropagateDelay: t.leavePropagateDelay * MILLISECOND,
 	};
 }
 
