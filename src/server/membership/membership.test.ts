@@ -217,8 +217,10 @@ test("force-leave: failed → left; prune forgets it everywhere; reaping forgets
 	// the left member is reaped after the tombstone timeout
 	await p.clock.advance(T.tombstoneTimeout + T.reapInterval);
 	assert.equal(statusOf(p.nodes[0] as Membership, "s3.global"), undefined);
-	// unknown names are a no-op
+	// unknown names and this node itself are a no-op
 	p.nodes[0]?.forceLeave("nope.global", true);
+	p.nodes[0]?.forceLeave("s0.global", true);
+	assert.equal(statusOf(p.nodes[0] as Membership, "s0.global"), "alive");
 });
 
 test("force-leave of an alive member is refuted", async () => {

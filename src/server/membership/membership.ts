@@ -188,7 +188,8 @@ export class Membership {
 	 */
 	forceLeave(name: string, prune: boolean): void {
 		const m = this.table.get(name);
-		if (!m) return;
+		// Serf would refute a force-leave of itself at once; skipping it avoids a transient "leaving".
+		if (!m || m === this.table.self) return;
 		const u: MemberUpdate = { name, incarnation: m.incarnation, state: "leaving" };
 		if (prune) u.prune = true;
 		this.applyUpdates([u], "force-leave");
