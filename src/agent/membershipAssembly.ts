@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "../lib/logger.ts";
+import { Logger } from "../lib/logger.ts";
 import { fullVersion } from "../lib/version.ts";
 import { Membership } from "../server/membership/membership.ts";
 import { parseGossipKey } from "../server/membership/messages.ts";
@@ -102,7 +102,8 @@ export async function startMembership(opts: {
 	logger: Logger;
 }): Promise<MembershipAssembly> {
 	const c = opts.config;
-	const log = opts.logger.named("nomad");
+	// "nomad: serf: ..." as Nomad's server logs it; join progress on the agent's logger
+	const log = new Logger(opts.logger.hub, "nomad");
 	const timings = gossipTimings(c.server.gossip);
 	const key = parseGossipKey(c.server.encrypt);
 	const bind = splitHostPort(c.normalizedAddrs.serf);
@@ -128,10 +129,10 @@ export async function startMembership(opts: {
 			await membership.shutdown();
 			throw new Error(`Failed to join ${startJoin.join(", ")}: ${r.error.trim()}`);
 		}
-		log.info("agent: join completed", { num_joined: r.numJoined });
+		opts.logger.info("join completed", { num_joined: r.numJoined });
 	}
 
-	const retry = retryJoin(c, membership, log);
+	const retry = retryJoin(c, membership, opts.logger);
 	return {
 		membership,
 		stop: async (o = {}) => {
@@ -151,7 +152,7 @@ function retryJoin(c: AgentConfig, m: Membership, log: Logger): { stop(): void }
 	const sj = c.server.serverJoin;
 	const all = [...c.server.retryJoin, ...sj.retryJoin];
 	const addrs = all.filter((a) => !a.includes("provider="));
-	if (addrs.length < all.length) log.warn("agent: cloud auto-join (provider=...) is not supported; skipped");
+	if (addrs.length < all.length) log.warn("cloud auto-join (provider=...) is not supported; skipped");
 	if (addrs.length === 0) return { stop() {} };
 	const intervalMs = (sj.retryJoin.length > 0 ? sj.retryInterval : c.server.retryInterval) / 1e6;
 	const max = sj.retryJoin.length > 0 ? sj.retryMax : c.server.retryMax;
@@ -164,14 +165,14 @@ function retryJoin(c: AgentConfig, m: Membership, log: Logger): { stop(): void }
 		const r = await m.join(addrs);
 		if (stopped) return;
 		if (r.numJoined > 0) {
-			log.info("agent: retry join completed", { initial_servers: r.numJoined });
+			log.info("retry join completed", { initial_servers: r.numJoined });
 			return;
 		}
 		if (max > 0 && attempt >= max) {
-			log.error("agent: max join retry exhausted", { error: r.error.trim() });
+			log.error("max join retry exhausted", { error: r.error.trim() });
 			return;
 		}
-		log.warn("agent: join failed, retrying", { error: r.error.trim(), retry_interval: `${intervalMs}ms` });
+		log.warn("join failed, retrying", { error: r.error.trim(), retry_interval: `${intervalMs}ms` });
 		timer = setTimeout(tryJoin, intervalMs);
 		timer.unref();
 	};
