@@ -3,6 +3,7 @@ import { enforced } from "../authorize.ts";
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { aclRoutes } from "./aclRoutes.ts";
+import { agentMemberRoutes } from "./agentMemberRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
 import { agentServersRoutes } from "./agentServersRoutes.ts";
@@ -31,6 +32,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...aclRoutes(agent),
 		...agentServersRoutes(agent),
 		...agentSchedulerRoutes(agent),
+		...agentMemberRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
