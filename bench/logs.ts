@@ -2,8 +2,10 @@
 // run: (1) follow throughput (plain and framed) until every byte of a ~64 MB log has arrived;
 // (2) 100 concurrent followers of a log being written: the agent's CPU and RSS cost, against the
 // same window with no follower.
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { figure, rssMB, startDevAgent, stop } from "./lib.ts";
 
 const MB = 1024 * 1024;
@@ -13,7 +15,12 @@ const agent = await startDevAgent({ limits: { http_max_conns_per_client: 0 } });
 const pid = agent.proc.pid as number;
 const api = (path: string, init?: RequestInit) => fetch(`${agent.url}${path}`, init);
 
+const tmp = mkdtempSync(join(tmpdir(), "nomad-ts-logs-"));
+
+/** Runs the script as a raw_exec task; the task tells where its alloc dir is (dev agents use a temp dir). */
 async function runJob(id: string, script: string): Promise<{ allocID: string; logPath: string }> {
+	const marker = join(tmp, id);
+	script = `echo "$NOMAD_ALLOC_DIR" > ${marker}; ${script}`;
 	const job = {
 		Job: {
 			ID: id,
@@ -41,9 +48,9 @@ async function runJob(id: string, script: string): Promise<{ allocID: string; lo
 	for (;;) {
 		const allocs = (await (await api(`/v1/job/${id}/allocations`)).json()) as { ID: string; ClientStatus: string }[];
 		const a = allocs.find((x) => x.ClientStatus === "running");
-		if (a) {
-			const self = (await (await api("/v1/agent/self")).json()) as { config: { DataDir: string } };
-			return { allocID: a.ID, logPath: `${self.config.DataDir}/alloc/${a.ID}/alloc/logs/t.stdout.0` };
+		if (a && existsSync(marker)) {
+			const allocDir = readFileSync(marker, "utf8").trim();
+			if (allocDir) return { allocID: a.ID, logPath: join(allocDir, "logs", "t.stdout.0") };
 		}
 		await new Promise((r) => setTimeout(r, 20));
 	}
@@ -148,6 +155,6 @@ figure("followers_0_agent_cpu", idle.cpuPct, "% of one core (baseline: same log,
 figure("followers_100_agent_rss_peak", busy.peak, "MB");
 figure("followers_0_agent_rss_peak", idle.peak, "MB (baseline)");
 figure("followers_100_bytes_received", received, "bytes (all followers)");
-execFileSync("true");
 await stop(agent.proc);
+rmSync(tmp, { recursive: true, force: true });
 process.exit(0);
