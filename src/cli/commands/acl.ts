@@ -1,0 +1,2 @@
+import type { Command } from "../meta.ts";
+export const aclCommands: Command[] = [];
