@@ -201,6 +201,9 @@ async function watchAllocations(ctx: Ctx, opts: MonitorOptions): Promise<number>
 		ui.write(out);
 		drawn = lines.length;
 	};
+	// On a terminal the view starts at once and is redrawn in place from then on.
+	if (ui.tty)
+		draw({ done: false, failed: false, summary: "Waiting for allocations", rows: [] }, SPINNER[frame++] as string);
 	for (;;) {
 		let pr: Progress;
 		try {

@@ -2,7 +2,6 @@
 // JSON), then submitted; run monitors the evaluation and the allocations live.
 import { readFileSync } from "node:fs";
 import { ApiError } from "../../api/client.ts";
-import { isJSONJobspec, parseJobspecWithSubmission, parseJSONJobspec } from "../../jobspec/index.ts";
 import type { FlagSpec } from "../flags.ts";
 import { formatUnixNano, prettyTimeDiff } from "../format.ts";
 import { BIN, type Command, type Ctx, describeError, paint } from "../meta.ts";
@@ -36,6 +35,8 @@ async function loadJob(ctx: Ctx, path: string): Promise<LoadedJob | undefined> {
 		ctx.ui.err(`Error getting job struct: Error opening file "${path}": ${(e as Error).message}`);
 		return undefined;
 	}
+	// The jobspec parser (and its WebAssembly HCL parser) loads only for commands that read job files.
+	const { isJSONJobspec, parseJobspecWithSubmission, parseJSONJobspec } = await import("../../jobspec/index.ts");
 	try {
 		if (ctx.f.json === true || isJSONJobspec(src)) {
 			const job = parseJSONJobspec(src);
