@@ -54,8 +54,10 @@ export async function monitorSubmission(ctx: Ctx, opts: MonitorOptions): Promise
 			for (const a of allocs) {
 				if (seenAllocs.has(String(a.ID))) continue;
 				seenAllocs.add(String(a.ID));
+				// Allocations the evaluation only updated in place existed before it.
+				const verb = Number(a.CreateIndex ?? 0) >= Number(ev.CreateIndex ?? 0) ? "created" : "modified";
 				ui.out(
-					`    ${now()}: Allocation "${limit(a.ID, n)}" created: node "${limit(a.NodeID as string, n)}", group "${a.TaskGroup}"`,
+					`    ${now()}: Allocation "${limit(a.ID, n)}" ${verb}: node "${limit(a.NodeID as string, n)}", group "${a.TaskGroup}"`,
 				);
 			}
 		} catch (e) {
