@@ -1,5 +1,5 @@
 // A small subset of Go's text/template for `-t`: {{.Field.Path}}, {{.}}, {{range PIPE}}…{{end}}
-// (with {{else}}), {{if PIPE}}…{{else}}…{{end}}, {{with PIPE}}…{{end}}, and the functions printf,
+// (with {{else}}), {{if PIPE}}…{{else}}…{{end}}, {{with PIPE}}…{{end}}, (sub expressions), pipes, and the functions printf,
 // len, json, join, index. Anything else is refused with an error naming what is not supported.
 
 type Node =
@@ -101,12 +101,13 @@ function truthy(v: unknown): boolean {
 
 function splitArgs(expr: string): string[] {
 	const args: string[] = [];
-	const re = /"((?:[^"\\]|\\.)*)"|`([^`]*)`|(\S+)/g;
+	const re = /"((?:[^"\\]|\\.)*)"|`([^`]*)`|\((?:[^()]|\([^()]*\))*\)|([^\s()]+)/g;
 	for (const m of expr.matchAll(re)) args.push(m[0]);
 	return args;
 }
 
 function evalArg(a: string, dot: unknown): unknown {
+	if (a.startsWith("(")) return evalPipe(a.slice(1, -1), dot);
 	if (a.startsWith('"')) return JSON.parse(a);
 	if (a.startsWith("`")) return a.slice(1, -1);
 	if (/^-?\d+(\.\d+)?$/.test(a)) return Number(a);
