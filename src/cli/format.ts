@@ -95,9 +95,6 @@ export function agoNano(ns: number | undefined, now = Date.now()): string {
 	return prettyTimeDiff(Math.floor((ns ?? 0) / 1e6), now);
 }
 
-/** Go's time.Duration String() for nanoseconds (e.g. 1m30s, 250ms). */
-export { formatDuration as goDuration } from "../lib/duration.ts";
-
 /** Bytes in Nomad's humanize.IBytes style (e.g. 1.2 KiB). */
 export function humanBytes(n: number): string {
 	if (n < 1024) return `${n} B`;

@@ -83,6 +83,11 @@ ${subs.map((c) => `    ${c.name.slice(prefix.length + 1).padEnd(width)}${c.synop
 }
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+	// `nomad-ts job status | head -1`: a closed pipe ends the command quietly, as it does in Go.
+	process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+		if (e.code === "EPIPE") process.exit(0);
+		throw e;
+	});
 	let args = argv;
 	if (args[0] === "help") args = [...args.slice(1), "-help"];
 	const first = args[0];

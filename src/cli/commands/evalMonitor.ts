@@ -191,12 +191,10 @@ async function watchAllocations(ctx: Ctx, opts: MonitorOptions): Promise<number>
 	let frame = 0;
 	const lastSeen = new Map<string, string>();
 	const draw = (pr: Progress, mark: string) => {
-		const lines = [
-			`  ${mark} ${pr.summary}`,
-			...formatList(pr.rows)
-				.split("\n")
-				.map((l) => `    ${l}`),
-		];
+		const table = pr.rows.length > 0 ? formatList(pr.rows).split("\n") : [];
+		// Lines wider than the terminal would wrap and break the cursor-up count of the next redraw.
+		const width = (process.stdout.columns || 200) - 1;
+		const lines = [`  ${mark} ${pr.summary}`, ...table.map((l) => `    ${l}`.slice(0, width))];
 		// Move to the first line of the previous drawing and clear to the end of the screen.
 		let out = drawn > 0 ? `\u001b[${drawn}A\r\u001b[J` : "";
 		out += `${lines.join("\n")}\n`;
