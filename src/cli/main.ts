@@ -14,7 +14,7 @@ import { statusCommands } from "./commands/status.ts";
 import { closest } from "./flags.ts";
 import { BIN, type Command, runCommand } from "./meta.ts";
 
-export const COMMANDS: Command[] = [
+const GROUPED: Command[] = [
 	...statusCommands,
 	...jobCommands,
 	...jobRunCommands,
@@ -25,6 +25,25 @@ export const COMMANDS: Command[] = [
 	...evalCommands,
 	...operatorCommands,
 	...aclCommands,
+];
+
+/** Nomad's top-level shortcuts (`nomad run` = `nomad job run`, ...). */
+const ALIASES: Record<string, string> = {
+	run: "job run",
+	stop: "job stop",
+	plan: "job plan",
+	init: "job init",
+	inspect: "job inspect",
+	validate: "job validate",
+	logs: "alloc logs",
+};
+
+export const COMMANDS: Command[] = [
+	...GROUPED,
+	...Object.entries(ALIASES).flatMap(([alias, target]) => {
+		const cmd = GROUPED.find((c) => c.name === target);
+		return cmd ? [{ ...cmd, name: alias, synopsis: `${cmd.synopsis} (alias of "${target}")` }] : [];
+	}),
 ];
 
 const AGENT_SYNOPSIS = "Runs a Nomad agent";
@@ -59,7 +78,7 @@ function mainHelp(): string {
 	const line = (k: string) => `    ${k.padEnd(width)}${top.get(k) ?? ""}`;
 	const common = COMMON.filter((k) => top.has(k));
 	const other = [...top.keys()].filter((k) => !common.includes(k)).sort();
-	return `Usage: ${BIN} [-version] [-help] [-autocomplete-(un)install] <command> [args]
+	return `Usage: ${BIN} [-version] [-help] <command> [args]
 
 Common commands:
 ${common.map(line).join("\n")}

@@ -88,6 +88,20 @@ export async function showJob(ctx: Ctx, prefix: string): Promise<number> {
 			const c = (summary?.Children ?? {}) as Obj;
 			header(ctx, parameterized ? "Parameterized Job Summary" : "Children Job Summary");
 			ctx.ui.out(formatList(["Pending|Running|Dead", `${c.Pending ?? 0}|${c.Running ?? 0}|${c.Dead ?? 0}`]));
+			// The children are the jobs named <id>/periodic-<time> or <id>/dispatch-<time>-<suffix>.
+			const suffix = parameterized ? "/dispatch-" : "/periodic-";
+			const children = ((await client.get<Obj[]>("/v1/jobs", { prefix: `${id}${suffix}` })).data ?? []).filter((j) =>
+				String(j.ID).startsWith(`${id}${suffix}`),
+			);
+			const title = parameterized ? "Dispatched Jobs" : "Previously Launched Jobs";
+			if (children.length === 0)
+				ctx.ui.out(
+					`\nNo ${parameterized ? "dispatched instances of parameterized" : "instances of periodic"} job found`,
+				);
+			else {
+				header(ctx, title);
+				ctx.ui.out(formatList(["ID|Status", ...children.map((j) => `${j.ID}|${j.Status}`)]));
+			}
 			return 0;
 		}
 		const evals = (await client.get<Obj[]>(jobPath(id, "/evaluations"))).data ?? [];
