@@ -97,6 +97,35 @@ describe("CLI operations", () => {
 		assert.equal(cli(["job", "revert", "svc", "x"]).code, 1);
 	});
 
+	test("job run reports failed allocations with their reason, and placement failures with exit 2", () => {
+		writeFileSync(
+			join(dir.path, "bad.hcl"),
+			SERVICE.replace('job "svc"', 'job "bad"')
+				.replace('command = "/bin/sh"', 'command = "/nonexistent"')
+				.replace('group "web" {', 'group "web" {\n    restart {\n      attempts = 0\n      mode = "fail"\n    }'),
+		);
+		const bad = cli(["job", "run", "bad.hcl"]);
+		assert.equal(bad.code, 1, bad.out + bad.err);
+		assert.match(bad.out, /Job "bad" has failed allocations: 0\/1 allocations running/);
+		assert.match(bad.out, /Allocation "[0-9a-f]{8}" task "t": Driver Failure: .*\/nonexistent/);
+
+		writeFileSync(
+			join(dir.path, "big.hcl"),
+			SERVICE.replace('job "svc"', 'job "big"').replace("memory = 32", "memory = 99999999"),
+		);
+		const big = cli(["job", "run", "big.hcl"]);
+		assert.equal(big.code, 2, big.out + big.err);
+		assert.match(
+			big.out,
+			/finished with status "complete" but failed to place all allocations:\n\s+Task Group "web" \(failed to place 1 allocation\):\n(\s+\* .*\n)*\s+\* Dimension "memory" exhausted on 1 nodes/,
+		);
+		assert.match(big.out, /Evaluation "[0-9a-f]{8}" waiting for additional capacity to place remainder/);
+		const st = cli(["job", "status", "big"]);
+		assert.match(st.out, /Placement Failure\nTask Group "web" \(failed to place 1 allocation\):/);
+		assert.equal(cli(["job", "stop", "-purge", "-detach", "big"]).code, 0);
+		assert.equal(cli(["job", "stop", "-purge", "-detach", "bad"]).code, 0);
+	});
+
 	test("dispatch a parameterized job", () => {
 		assert.equal(cli(["job", "run", "param.hcl"]).out.trim(), "Job registration successful");
 		const d = cli(["job", "dispatch", "-meta", "who=cli", "param"]);

@@ -134,8 +134,31 @@ export function metricLines(m: Obj, prefix: string): string[] {
 interface Progress {
 	done: boolean;
 	failed: boolean;
+	/** Why failed allocations failed: one line per failed task. */
+	reasons?: string[];
 	summary: string;
 	rows: string[];
+}
+
+/** Task events that explain a failure, as Nomad's alloc status shows them. */
+const FAILURE_EVENTS = new Set([
+	"Driver Failure",
+	"Setup Failure",
+	"Terminated",
+	"Failed Validation",
+	"Failed Artifact Download",
+]);
+
+function failureReasons(a: Obj, n: number): string[] {
+	const out: string[] = [];
+	for (const [task, st] of Object.entries((a.TaskStates ?? {}) as Record<string, Obj>)) {
+		if (st.Failed !== true) continue;
+		const events = [...((st.Events as Obj[] | null) ?? [])].reverse();
+		const ev = events.find((e) => FAILURE_EVENTS.has(String(e.Type))) ?? events.find((e) => e.FailsTask === true);
+		const why = ev ? `${ev.Type}: ${ev.DisplayMessage || ev.Message || ev.DriverError || ev.ExitCode}` : "failed";
+		out.push(`Allocation "${limit(a.ID, n)}" task "${task}": ${why}`);
+	}
+	return out;
 }
 
 function taskStates(a: Obj): string {
@@ -167,7 +190,13 @@ async function progress(client: ApiClient, ctx: Ctx, job: Obj, version: number |
 	const summary = batch
 		? `${running} running, ${complete} complete of ${desired}`
 		: `${running}/${desired} allocations running`;
-	return { done: ok && desired >= 0, failed: failed.length > 0 && !ok, summary, rows };
+	return {
+		done: ok && desired >= 0,
+		failed: failed.length > 0 && !ok,
+		reasons: failed.flatMap((a) => failureReasons(a, n)),
+		summary,
+		rows,
+	};
 }
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -232,6 +261,7 @@ async function watchAllocations(ctx: Ctx, opts: MonitorOptions): Promise<number>
 		}
 		if (pr.failed) {
 			ui.out(p.red(`==> ${now()}: Job "${opts.jobID}" has failed allocations: ${pr.summary}`));
+			for (const r of pr.reasons ?? []) ui.out(`    ${r}`);
 			ui.out(`    See "nomad-ts alloc status <alloc>" for the task events.`);
 			return 1;
 		}
