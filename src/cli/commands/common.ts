@@ -2,7 +2,7 @@
 // Nomad's "Prefix matched multiple ..." answers, and common table rows.
 import type { ApiClient } from "../../api/client.ts";
 import { agoNano, formatList, limit, SHORT_ID } from "../format.ts";
-import type { Ctx } from "../meta.ts";
+import { type Command, type Ctx, fail } from "../meta.ts";
 
 export type Obj = Record<string, unknown> & { ID?: string };
 
@@ -99,4 +99,43 @@ export async function resolveJob(ctx: Ctx, prefix: string): Promise<string | und
 		"ID|Type|Priority|Status|Namespace",
 	);
 	return job?.ID;
+}
+
+/** Prints one object fetched from `path` (or -json / -t). */
+export async function showObject(ctx: Ctx, path: string, what: string, format: (o: Obj) => string): Promise<number> {
+	let o: Obj;
+	try {
+		o = (await ctx.client().get<Obj>(path)).data;
+	} catch (e) {
+		return fail(ctx, `Error fetching ${what}`, e);
+	}
+	if (!ctx.formatted(o)) ctx.ui.out(format(o));
+	return 0;
+}
+
+/** A command deleting one ACL object by its argument. */
+export function deleter(
+	name: string,
+	what: string,
+	arg: string,
+	path: (id: string) => string,
+	done: (id: string) => string,
+): Command {
+	return {
+		name,
+		synopsis: `Delete an existing ${what}`,
+		usage: `<${arg}>`,
+		help: `Deletes an ACL ${what}.`,
+		run: async (ctx) => {
+			if (ctx.args.length !== 1) return ctx.usageError(`This command takes one argument: <${arg}>`);
+			const id = ctx.args[0] as string;
+			try {
+				await ctx.client().delete(path(encodeURIComponent(id)));
+			} catch (e) {
+				return fail(ctx, `Error deleting ${what}`, e);
+			}
+			ctx.ui.out(done(id));
+			return 0;
+		},
+	};
 }
