@@ -67,6 +67,7 @@ export async function showJob(ctx: Ctx, prefix: string): Promise<number> {
 				`Parameterized|${parameterized}`,
 			]),
 		);
+		if (ctx.f.short === true) return 0;
 		const summary = (await client.get<Obj>(jobPath(id, "/summary"))).data;
 		if (!periodic && !parameterized) {
 			const groups = (summary?.Summary ?? {}) as Record<string, Obj>;
