@@ -214,7 +214,9 @@ const serverMembers: Command = {
 		];
 		for (const m of [...members].sort((a, b) => String(a.Name).localeCompare(String(b.Name)))) {
 			const tags = (m.Tags ?? {}) as Record<string, string>;
-			const isLeader = leader !== "" && leader === `${m.Addr}:${tags.port}`;
+			// Nomad compares the leader's RPC address with the member's address and RPC port tag.
+			const isLeader =
+				leader !== "" && (leader === `${m.Addr}:${tags.port}` || leader === `${tags.rpc_addr}:${tags.port}`);
 			const base = [
 				m.Name,
 				m.Addr,
