@@ -76,6 +76,9 @@ export class Agent implements AgentHandle {
 	get enableDebug(): boolean {
 		return this.config.enableDebug;
 	}
+	get logHub(): LogHub {
+		return this.logger.hub;
+	}
 
 	/** Inputs of /v1/agent/self. */
 	selfInfo(): SelfInputs {

@@ -66,7 +66,10 @@ export function sendError(ctx: RequestContext, status: number, message: string, 
 }
 
 export interface StreamWriter {
+	/** False when the reader is behind (the chunk is still buffered); wait for onDrain. */
 	write(chunk: Buffer | string): boolean;
+	/** Calls `cb` once when the buffered output has been taken by the reader. */
+	onDrain(cb: () => void): void;
 	end(): void;
 	readonly closed: boolean;
 }
@@ -95,6 +98,9 @@ export function openStream(ctx: RequestContext, contentType: string, extra?: Rec
 			const ok = z.write(chunk);
 			z.flush(constants.Z_SYNC_FLUSH);
 			return ok;
+		},
+		onDrain(cb) {
+			(z ?? res).once("drain", cb);
 		},
 		end() {
 			if (z) z.end();

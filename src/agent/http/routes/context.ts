@@ -4,6 +4,7 @@ import type { QueryMeta } from "../../../api/query.ts";
 import type { TaskState } from "../../../api/types/alloc.ts";
 import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
 import type { HostStats } from "../../../client/stats/hostStats.ts";
+import type { LogHub } from "../../../lib/logger.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Server } from "../../../server/server.ts";
 import type { HANDLED, RequestContext } from "../types.ts";
@@ -32,6 +33,8 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** The agent's log hub: /v1/agent/monitor adds a sink per subscriber. */
+	readonly logHub?: LogHub;
 	/** What /v1/agent/self reports. */
 	selfInfo?(): SelfInputs;
 	/** Garbage collection on this agent's own client, if it has one. */

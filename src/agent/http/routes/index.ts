@@ -1,6 +1,8 @@
 // Every route of the HTTP API, in one router.
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
+import { agentDebugRoutes } from "./agentDebugRoutes.ts";
+import { agentHostRoutes } from "./agentHostRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
@@ -24,6 +26,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...telemetryRoutes(agent),
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
+		...agentHostRoutes(agent),
+		...agentDebugRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
