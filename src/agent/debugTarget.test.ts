@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type AgentIdentity, resolveTarget } from "./debugTarget.ts";
+
+const dev: AgentIdentity = {
+	region: "global",
+	serverName: "n1.global",
+	isLeader: true,
+	hasLeader: true,
+	nodeID: "nid",
+};
+const q = (p: Partial<{ nodeID: string; serverID: string; region: string }>) => ({
+	nodeID: "",
+	serverID: "",
+	region: "",
+	...p,
+});
+
+test("node_id / server_id naming this agent answer locally with its ID", () => {
+	assert.deepEqual(resolveTarget(dev, q({ nodeID: "nid" })), { local: true, agentID: "nid" });
+	assert.deepEqual(resolveTarget(dev, q({ serverID: "leader" })), { local: true, agentID: "n1.global" });
+	assert.deepEqual(resolveTarget(dev, q({ serverID: "n1.global" })), { local: true, agentID: "n1.global" });
+	assert.deepEqual(resolveTarget(dev, q({})), { local: true, agentID: "n1.global" });
+});
+
+test("another node is forwarded; unknown servers, lost leaders and other regions fail as Nomad", () => {
+	assert.deepEqual(resolveTarget(dev, q({ nodeID: "other" })), { local: false, nodeID: "other" });
+	assert.throws(() => resolveTarget(dev, q({ serverID: "n2.global" })), {
+		code: 500,
+		message: "unknown Nomad server n2.global",
+	});
+	assert.throws(() => resolveTarget({ ...dev, isLeader: false, hasLeader: false }, q({ serverID: "leader" })), {
+		code: 500,
+		message: "No cluster leader",
+	});
+	assert.throws(() => resolveTarget(dev, q({ serverID: "leader", region: "eu" })), {
+		code: 500,
+		message: "No path to region",
+	});
+	assert.throws(() => resolveTarget({ region: "global", isLeader: false, hasLeader: false }, q({ serverID: "x" })), {
+		code: 501,
+	});
+});
