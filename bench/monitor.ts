@@ -118,6 +118,7 @@ async function main(): Promise<void> {
 		metrics: new MetricsRegistry(),
 		prometheusMetrics: false,
 		enableDebug: true,
+		aclEnabled: false,
 		logHub: hub,
 	};
 	const router = new Router();

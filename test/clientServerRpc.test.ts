@@ -78,4 +78,34 @@ test("client agent → server agent over RPC: register, heartbeat, run a job", a
 	);
 	const health = (await (await fetch(`${client.url}/v1/agent/health`)).json()) as any;
 	assert.deepEqual(health, { client: { ok: true, message: "ok" } });
+
+	// An impostor on the RPC port knows the node's ID (it is public) but not its secret.
+	const { RpcClient } = await import("../src/rpc/transport.ts");
+	const rogue = new RpcClient([`127.0.0.1:${sp.rpc}`]);
+	try {
+		await assert.rejects(
+			rogue.call("Node.UpdateStatus", { NodeID: node.ID, SecretID: "guess" }, 5000),
+			/Permission denied/,
+		);
+		await assert.rejects(
+			rogue.call("Node.GetClientAllocs", { NodeID: node.ID, MinQueryIndex: 0, MaxQueryTimeMs: 10 }, 5000),
+			/Permission denied/,
+		);
+		await assert.rejects(
+			rogue.call(
+				"Node.UpdateAlloc",
+				{ NodeID: node.ID, SecretID: "", Allocs: [{ ID: alloc.ID, ClientStatus: "failed" }] },
+				5000,
+			),
+			/Permission denied/,
+		);
+		await assert.rejects(
+			rogue.call("Node.Register", { Node: { ...node, SecretID: "00000000-0000-0000-0000-000000000000" } }, 5000),
+			/node secret ID does not match/,
+		);
+	} finally {
+		rogue.close();
+	}
+	const still = (await (await fetch(`${server.url}/v1/allocation/${alloc.ID}`)).json()) as any;
+	assert.equal(still.ClientStatus, "complete");
 });

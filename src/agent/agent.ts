@@ -9,21 +9,26 @@ import type { AllocRunner } from "../client/allocrunner/index.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import type { AllocStatsCollector } from "../client/stats/allocStats.ts";
 import { type CpuCompute, defaultCompute, HostStatsCollector } from "../client/stats/hostStats.ts";
+import { CodedError } from "../lib/errors.ts";
 import { Logger, type LogHub } from "../lib/logger.ts";
 import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+import type { Identity } from "../server/acl/resolver.ts";
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
 import { configToWire } from "./config/index.ts";
 import type { AgentConfig } from "./config/types.ts";
+import { FORWARD_METHOD, forwardRequest, serveForwarded } from "./forwarding.ts";
 import { HttpServer } from "./http/httpServer.ts";
+import type { Router } from "./http/router.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
-import { registerServerRpc, rpcServerAPI } from "./rpcEndpoints.ts";
+import type { HANDLED, RequestContext } from "./http/types.ts";
+import { registerServerRpc, remoteTokenResolver, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
 	config: AgentConfig;
@@ -50,11 +55,14 @@ export class Agent implements AgentHandle {
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
 	private rpcClient: RpcClient | undefined;
+	private remoteResolve: ((secret: string) => Promise<Identity>) | undefined;
 	private rpcServer: RpcServer | undefined;
 	private rpcHttp: NodeHttpServer | undefined;
 	simulator: Simulator | undefined;
 	private hostStatsCollector: HostStatsCollector | undefined;
 	private readonly allocStats = new WeakMap<AllocRunner, AllocStatsCollector>();
+	/** The HTTP routes; also answers requests forwarded from other agents (forwarding.ts). */
+	private router: Router | undefined;
 
 	constructor(opts: AgentOptions) {
 		this.config = opts.config;
@@ -78,6 +86,24 @@ export class Agent implements AgentHandle {
 	}
 	get logHub(): LogHub {
 		return this.logger.hub;
+	}
+	get aclEnabled(): boolean {
+		return this.config.acl.enabled;
+	}
+
+	/** The namespace of an allocation or evaluation, from the server's state or a local runner. */
+	namespaceOf(table: "allocs" | "evals", id: string): string | undefined {
+		const row = this.server?.state.get(table, id);
+		if (row) return row.Namespace as string;
+		return table === "allocs" ? this.localRunner(id)?.namespace : undefined;
+	}
+
+	/** Resolves a token secret on this agent's server, or (client-only agents) through the servers. */
+	async resolveToken(secret: string): Promise<Identity> {
+		if (this.server) return this.server.aclResolver.resolve(secret);
+		if (!this.rpcClient) throw new CodedError(500, "No servers to resolve ACL tokens");
+		this.remoteResolve ??= remoteTokenResolver(this.rpcClient, this.config.acl.tokenTtl / 1e6);
+		return this.remoteResolve(secret);
 	}
 
 	/** Inputs of /v1/agent/self. */
@@ -104,6 +130,7 @@ export class Agent implements AgentHandle {
 				regions: srv.regions().length,
 				appliedIndex: srv.raft.appliedIndex,
 				lastLogIndex: srv.raft.lastLogIndex(),
+				raft: srv.raft.stats({ leader: srv.isLeader(), address: this.rpcAdvertise() }),
 			},
 			client: client && {
 				nodeID: client.nodeID,
@@ -123,6 +150,7 @@ export class Agent implements AgentHandle {
 		const r = this.clientAssembly?.client.runner(allocID);
 		if (!r) return undefined;
 		return {
+			namespace: r.namespace,
 			restart: (task) => r.restart(task),
 			signal: (task, sig) => r.signal(task, sig),
 			allocDir: r.allocDir,
@@ -135,7 +163,7 @@ export class Agent implements AgentHandle {
 					c = new AllocStatsCollector();
 					this.allocStats.set(r, c);
 				}
-				return c.sample(r.taskPids(), this.cpuCompute(), task);
+				return c.sample(r.taskPids(), this.cpuCompute(), task, r.taskCgroups());
 			},
 		};
 	}
@@ -144,6 +172,31 @@ export class Agent implements AgentHandle {
 		const client = this.clientAssembly?.client;
 		if (!client || !this.hostStatsCollector) return undefined;
 		return { nodeID: client.nodeID, stats: this.hostStatsCollector.latest() };
+	}
+
+	/** Answers ctx on node `nodeID`'s client over the RPC connection it keeps to this server. */
+	async forwardToNode(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED> {
+		if (!this.server) throw new CodedError(404, "No path to node");
+		if (!this.server.state.get("nodes", nodeID)) throw new CodedError(404, `Unknown node ${nodeID}`);
+		const conn = this.rpcServer?.connectionFor(nodeID);
+		if (!conn) throw new CodedError(404, "No path to node");
+		return forwardRequest(conn, ctx);
+	}
+
+	/** A client-only agent answers ctx through its server (which forwards to the owning node). */
+	async forwardToServer(ctx: RequestContext): Promise<typeof HANDLED> {
+		const rpc = this.rpcClient;
+		if (!rpc) throw new CodedError(404, "No path to node");
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new CodedError(500, "rpc error: no servers reachable")), 10_000);
+		});
+		try {
+			const conn = await Promise.race([rpc.connection(), timeout]);
+			return await forwardRequest(conn, ctx);
+		} finally {
+			clearTimeout(timer);
+		}
 	}
 
 	/** cpu.totalcompute and core count of the client's node fingerprint (the host's, until known). */
@@ -182,6 +235,9 @@ export class Agent implements AgentHandle {
 				jobTrackedVersions: c.server.jobTrackedVersions,
 				numSchedulers: c.server.numSchedulers,
 				enabledSchedulers: c.server.enabledSchedulers,
+				aclEnabled: c.acl.enabled,
+				aclTokenMinExpirationMs: c.acl.tokenMinExpirationTtl / 1e6,
+				aclTokenMaxExpirationMs: c.acl.tokenMaxExpirationTtl / 1e6,
 				heartbeat: {
 					minTTL: c.server.minHeartbeatTtl / 1e6,
 					grace: c.server.heartbeatGrace / 1e6,
@@ -193,6 +249,7 @@ export class Agent implements AgentHandle {
 					batchEval: c.server.batchEvalGcThreshold,
 					job: c.server.jobGcThreshold,
 					node: c.server.nodeGcThreshold,
+					aclToken: c.server.aclTokenGcThreshold,
 				},
 			});
 			await this.server.start();
@@ -203,6 +260,7 @@ export class Agent implements AgentHandle {
 		}
 		await this.listenRpcAndSerf();
 		const router = buildRouter(this);
+		this.router = router;
 		for (const addr of c.normalizedAddrs.http) {
 			const { host, port } = splitHostPort(addr);
 			const http = new HttpServer({
@@ -221,8 +279,8 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * The client agent. Its servers: configured ones, else this agent's own server. Only an
-	 * in-process server can be reached until the agent RPC transport exists.
+	 * The client agent. Its servers: configured ones (reached over agent RPC, which also carries
+	 * the servers' forwarded /v1/client/ requests), else this agent's own server, in-process.
 	 */
 	private async startClient(): Promise<void> {
 		const c = this.config;
@@ -235,6 +293,11 @@ export class Agent implements AgentHandle {
 			// Remote servers: one RPC connection with failover; addresses default to port 4647.
 			const { RpcClient } = await import("../rpc/transport.ts");
 			this.rpcClient = new RpcClient(servers.map((s) => (s.includes(":") ? s : `${s}:4647`)));
+			// Servers send this node the /v1/client/ requests for its allocations.
+			this.rpcClient.registerStream(
+				FORWARD_METHOD,
+				serveForwarded(() => this.router, this.logger.named("http"), "server"),
+			);
 			api = rpcServerAPI(this.rpcClient);
 		}
 		const httpAddr = c.advertise.http || c.normalizedAddrs.http[0] || "";
@@ -266,15 +329,15 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. The protocols
-	 * behind them (agent RPC, gossip membership) are built by later issues; until then a connection
-	 * is accepted and closed and UDP packets are dropped.
+	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. A server
+	 * answers agent RPC on its RPC port; gossip membership (Serf) is a later issue, so Serf
+	 * connections are accepted and closed and UDP packets dropped, as is a client-only agent's RPC port.
 	 */
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
 		const rpc = splitHostPort(c.normalizedAddrs.rpc);
 		if (this.server) {
-			// Agent RPC: WebSocket + msgpack on the RPC port (client → server calls today).
+			// Agent RPC: WebSocket + msgpack on the RPC port (client calls, and forwarded requests both ways).
 			this.rpcHttp = createHttpServer((_req, res) => {
 				res.writeHead(404).end();
 			});
@@ -285,6 +348,11 @@ export class Agent implements AgentHandle {
 				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
 					const rpcServer = new RpcServer();
 					registerServerRpc(rpcServer, server);
+					// Client-only agents hand this server /v1/client/ requests for other nodes.
+					rpcServer.registerStream(
+						FORWARD_METHOD,
+						serveForwarded(() => this.router, this.logger.named("http"), "client"),
+					);
 					this.rpcServer = rpcServer;
 					return rpcServer;
 				});

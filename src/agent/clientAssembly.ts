@@ -1,17 +1,19 @@
 // Builds the client agent: its drivers from the agent configuration, its directories, and its
 // connection to the servers. With a server in the same process the connection is in-process;
-// remote servers need the agent-to-agent RPC transport (not built yet).
+// remote servers are reached over agent RPC (rpcEndpoints.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import { Client } from "../client/client.ts";
+import { execDriver } from "../client/drivers/exec.ts";
 import { mockDriver } from "../client/drivers/mock.ts";
 import { rawExecDriver } from "../client/drivers/rawExec.ts";
 import type { TaskDriver } from "../client/drivers/types.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
 import type { Logger } from "../lib/logger.ts";
 import { NOMAD_VERSION } from "../lib/version.ts";
+import { checkServers } from "../rpc/serverList.ts";
 import { clientAllocs, heartbeatNode, registerNode, updateAllocs } from "../server/endpoints/clientEndpoint.ts";
 import type { Server } from "../server/server.ts";
 import type { Row } from "../server/state/schema.ts";
@@ -26,10 +28,19 @@ export function rawExecEnabled(c: AgentConfig): boolean {
 }
 
 export function driversFor(c: AgentConfig): Record<string, TaskDriver> {
-	return { raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }), mock: mockDriver() };
+	return {
+		raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }),
+		// exec is always present, as in Nomad; its fingerprint says whether it can run here (root, cgroups).
+		exec: execDriver({
+			chrootEnv: c.client.chrootEnv,
+			pluginConfig: c.plugins.find((p) => p.name === "exec")?.config,
+		}),
+		mock: mockDriver(),
+	};
 }
 
-export function inProcessServerAPI(server: Server, servers: string[]): ServerAPI {
+export function inProcessServerAPI(server: Server, initialServers: string[]): ServerAPI {
+	let servers = [...initialServers];
 	return {
 		registerNode: async (node: Node) => ({
 			heartbeatTTL: (await registerNode(server, node as unknown as Row)).heartbeatTTL,
@@ -42,7 +53,15 @@ export function inProcessServerAPI(server: Server, servers: string[]): ServerAPI
 		updateAllocs: async (updates) => {
 			await updateAllocs(server, updates as unknown as Row[]);
 		},
-		servers: () => servers,
+		servers: () => [...servers],
+		// The dev agent's client calls its own server in-process whatever the list says (as Nomad's
+		// dev agent, whose client RPCs go to the local server's handler): a new list is checked like
+		// a client-only agent's (resolved, pinged) and then only recorded and reported.
+		setServers: async (list) => {
+			const { pingServer } = await import("../rpc/transport.ts");
+			servers = await checkServers(list, (addr) => pingServer(addr));
+			return servers.length;
+		},
 	};
 }
 

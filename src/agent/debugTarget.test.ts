@@ -17,14 +17,14 @@ const q = (p: Partial<{ nodeID: string; serverID: string; region: string }>) => 
 });
 
 test("node_id / server_id naming this agent answer locally with its ID", () => {
-	assert.deepEqual(resolveTarget(dev, q({ nodeID: "nid" })), { local: true, agentID: "nid" });
-	assert.deepEqual(resolveTarget(dev, q({ serverID: "leader" })), { local: true, agentID: "n1.global" });
-	assert.deepEqual(resolveTarget(dev, q({ serverID: "n1.global" })), { local: true, agentID: "n1.global" });
-	assert.deepEqual(resolveTarget(dev, q({})), { local: true, agentID: "n1.global" });
+	assert.deepEqual(resolveTarget(dev, q({ nodeID: "nid" })), { kind: "local", agentID: "nid" });
+	assert.deepEqual(resolveTarget(dev, q({ serverID: "leader" })), { kind: "local", agentID: "n1.global" });
+	assert.deepEqual(resolveTarget(dev, q({ serverID: "n1.global" })), { kind: "local", agentID: "n1.global" });
+	assert.deepEqual(resolveTarget(dev, q({})), { kind: "local", agentID: "n1.global" });
 });
 
 test("another node is forwarded; unknown servers, lost leaders and other regions fail as Nomad", () => {
-	assert.deepEqual(resolveTarget(dev, q({ nodeID: "other" })), { local: false, nodeID: "other" });
+	assert.deepEqual(resolveTarget(dev, q({ nodeID: "other" })), { kind: "node", nodeID: "other" });
 	assert.throws(() => resolveTarget(dev, q({ serverID: "n2.global" })), {
 		code: 500,
 		message: "unknown Nomad server n2.global",
@@ -37,7 +37,9 @@ test("another node is forwarded; unknown servers, lost leaders and other regions
 		code: 500,
 		message: "No path to region",
 	});
-	assert.throws(() => resolveTarget({ region: "global", isLeader: false, hasLeader: false }, q({ serverID: "x" })), {
-		code: 501,
-	});
+	// A client-only agent cannot tell: its server decides.
+	const clientOnly: AgentIdentity = { region: "global", isLeader: false, hasLeader: false, nodeID: "c1" };
+	assert.deepEqual(resolveTarget(clientOnly, q({ serverID: "leader" })), { kind: "server" });
+	assert.deepEqual(resolveTarget(clientOnly, q({ nodeID: "other" })), { kind: "server" });
+	assert.deepEqual(resolveTarget(clientOnly, q({ nodeID: "c1" })), { kind: "local", agentID: "c1" });
 });

@@ -1,13 +1,19 @@
 // Which agent answers a debug request (/v1/agent/host, monitor, pprof): `node_id` names a client
 // node, `server_id` a server by its member name ("<node>.<region>") or "leader". This agent answers
-// when it is the one named; another node's request goes over the connection that node keeps to this
-// server (AgentHandle.forwardToNode). Errors are Nomad's: "unknown Nomad server X", "No cluster
-// leader", "No path to region", `Unknown node "X"`, "No path to node".
-import { CodedError, ErrMsg } from "../lib/errors.ts";
+// when it is the one named; a server hands another node's request to that node over the connection
+// the node keeps to it (AgentHandle.forwardToNode); a client-only agent hands any targeted request to
+// its server (forwardToServer), which then decides the same way. Errors are Nomad's: "unknown Nomad
+// server X", "No cluster leader", "No path to region", `Unknown node "X"`, "No path to node".
+import { ACL } from "../acl/acl.ts";
+import { CodedError, ErrMsg, forbidden } from "../lib/errors.ts";
 import type { AgentHandle } from "./http/routes/context.ts";
 import type { HANDLED, RequestContext } from "./http/types.ts";
 
-export type DebugTarget = { local: true; agentID: string } | { local: false; nodeID: string };
+export type DebugTarget =
+	| { kind: "local"; agentID: string }
+	| { kind: "node"; nodeID: string }
+	/** This client-only agent cannot tell: its server decides. */
+	| { kind: "server" };
 
 export interface AgentIdentity {
 	region: string;
@@ -46,29 +52,51 @@ export function targetQuery(ctx: RequestContext): TargetQuery {
 	};
 }
 
-/** Resolves node_id / server_id (at most one of them: check before calling) to this agent or a node. */
+/** Resolves node_id / server_id (at most one of them: check before calling). */
 export function resolveTarget(id: AgentIdentity, q: TargetQuery): DebugTarget {
 	if (q.nodeID !== "") {
-		return q.nodeID === id.nodeID ? { local: true, agentID: q.nodeID } : { local: false, nodeID: q.nodeID };
+		if (q.nodeID === id.nodeID) return { kind: "local", agentID: q.nodeID };
+		return id.serverName ? { kind: "node", nodeID: q.nodeID } : { kind: "server" };
 	}
-	if (q.serverID === "") return { local: true, agentID: id.serverName ?? id.nodeID ?? "" };
-	if (!id.serverName) {
-		// A client-only agent would relay through its servers; the agent RPC has no such call yet.
-		throw new CodedError(501, "forwarding server_id from a client-only agent is not implemented in nomad-ts yet");
-	}
+	if (q.serverID === "") return { kind: "local", agentID: id.serverName ?? id.nodeID ?? "" };
+	if (!id.serverName) return { kind: "server" };
 	if (q.region !== "" && q.region !== id.region) throw new CodedError(500, ErrMsg.noPathToRegion);
 	if (q.serverID === "leader") {
-		if (id.isLeader) return { local: true, agentID: id.serverName };
+		if (id.isLeader) return { kind: "local", agentID: id.serverName };
 		if (!id.hasLeader) throw new CodedError(500, ErrMsg.noLeader);
 		throw new CodedError(501, "forwarding to another server is not implemented in nomad-ts yet");
 	}
-	if (q.serverID === id.serverName) return { local: true, agentID: id.serverName };
+	if (q.serverID === id.serverName) return { kind: "local", agentID: id.serverName };
 	throw new CodedError(500, `unknown Nomad server ${q.serverID}`);
 }
 
-/** Hands the request to the node that should answer it, or fails as Nomad does. */
-export async function forwardToNode(agent: AgentHandle, ctx: RequestContext, nodeID: string): Promise<typeof HANDLED> {
-	if (agent.forwardToNode) return agent.forwardToNode(ctx, nodeID);
-	if (agent.server && !agent.server.state.get("nodes", nodeID)) throw new CodedError(404, `Unknown node "${nodeID}"`);
+/**
+ * Hands the request to the agent that should answer it, or fails as Nomad does. A request that
+ * was already forwarded to us is never forwarded again (one hop from a server to a node, plus one
+ * from a client-only agent to its server).
+ */
+export async function forwardDebug(
+	agent: AgentHandle,
+	ctx: RequestContext,
+	target: Exclude<DebugTarget, { kind: "local" }>,
+): Promise<typeof HANDLED> {
+	if (target.kind === "server") {
+		if (agent.forwardToServer && ctx.forwardedFrom === undefined) return agent.forwardToServer(ctx);
+		throw new CodedError(404, "No path to node");
+	}
+	if (ctx.forwardedFrom === "server") throw new CodedError(404, "No path to node");
+	if (agent.forwardToNode) return agent.forwardToNode(ctx, target.nodeID);
+	if (agent.server && !agent.server.state.get("nodes", target.nodeID)) {
+		throw new CodedError(404, `Unknown node "${target.nodeID}"`);
+	}
 	throw new CodedError(404, "No path to node");
+}
+
+/**
+ * Nomad's AllowAgentDebug where the work runs: a management token or agent read/write with ACLs
+ * on; with ACLs off, only when enable_debug is set. 403 "Permission denied" otherwise.
+ */
+export function requireDebug(agent: AgentHandle, ctx: RequestContext): void {
+	const acl = ctx.identity?.acl ?? ACL.aclsDisabled();
+	if (!acl.allowAgentDebug(agent.enableDebug)) throw forbidden();
 }

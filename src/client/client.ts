@@ -33,6 +33,8 @@ export class Client {
 	private readonly opts: ClientOptions;
 	private readonly logger: Logger;
 	readonly nodeID: string;
+	/** Proves to the servers that calls about this node come from it (Nomad's Node.SecretID). */
+	private readonly nodeSecret: string;
 	node: Node | undefined;
 	private readonly runners = new Map<string, AllocRunner>();
 	private readonly runnerDeps = new Map<string, AllocRunnerDeps>();
@@ -43,6 +45,8 @@ export class Client {
 	private watch: Promise<void> | undefined;
 	lastHeartbeat = 0;
 	heartbeatTTL = 0;
+	/** Ends the registration back-off early (a new server list arrived). */
+	private retryRegisterNow: (() => void) | undefined;
 
 	constructor(opts: ClientOptions) {
 		this.opts = opts;
@@ -50,10 +54,20 @@ export class Client {
 		mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
 		mkdirSync(opts.allocDir, { recursive: true, mode: 0o711 });
 		this.nodeID = loadNodeID(opts.stateDir);
+		this.nodeSecret = loadNodeID(opts.stateDir, "secret-id");
 	}
 
 	servers(): string[] {
 		return this.opts.server.servers();
+	}
+
+	/** Replaces the list of servers this client uses (see ServerAPI.setServers). */
+	async setServers(servers: string[]): Promise<number> {
+		const set = this.opts.server.setServers;
+		if (!set) throw new Error("this client's server list cannot be changed");
+		const n = await set.call(this.opts.server, servers);
+		this.retryRegisterNow?.();
+		return n;
 	}
 
 	numAllocations(): number {
@@ -75,6 +89,7 @@ export class Client {
 			{ ...this.opts.fingerprint, drivers, dataDir: this.opts.stateDir, allocDir: this.opts.allocDir },
 			this.nodeID,
 		);
+		this.node.SecretID = this.nodeSecret;
 		await this.register();
 		this.updateTimer = setInterval(() => void this.flushUpdates(), this.opts.updateIntervalMs ?? 200);
 		this.updateTimer.unref();
@@ -91,7 +106,10 @@ export class Client {
 				return;
 			} catch (err) {
 				this.logger.error("error registering node", { error: err, attempt });
-				await sleep(Math.min(15_000, 500 * 2 ** attempt), this.ctl.signal);
+				const wake = new AbortController();
+				this.retryRegisterNow = () => wake.abort();
+				await sleep(Math.min(15_000, 500 * 2 ** attempt), AbortSignal.any([this.ctl.signal, wake.signal]));
+				this.retryRegisterNow = undefined;
 			}
 		}
 	}
@@ -127,6 +145,9 @@ export class Client {
 			} catch (err) {
 				if (this.ctl.signal.aborted) return;
 				this.logger.error("error fetching allocations", { error: err });
+				// The next answer may come from another server (failover, a new server list), whose
+				// index need not be comparable: fetch the full list once instead of blocking on ours.
+				index = 0;
 				await sleep(1000, this.ctl.signal);
 			}
 		}
@@ -220,8 +241,9 @@ export class Client {
 	}
 }
 
-function loadNodeID(stateDir: string): string {
-	const p = join(stateDir, "node-id");
+/** The node's ID ("node-id") or secret ("secret-id"), created on first start and kept. */
+function loadNodeID(stateDir: string, file = "node-id"): string {
+	const p = join(stateDir, file);
 	try {
 		const id = readFileSync(p, "utf8").trim();
 		if (/^[0-9a-f-]{36}$/.test(id)) return id;

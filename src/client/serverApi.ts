@@ -19,4 +19,9 @@ export interface ServerAPI {
 	updateAllocs(updates: ClientAllocUpdate[]): Promise<void>;
 	/** The RPC addresses of the servers in use. */
 	servers(): string[];
+	/**
+	 * Replaces the server list (PUT /v1/agent/servers): addresses are resolved and pinged, the
+	 * reachable ones kept; rejects when none is. Resolves with how many were kept.
+	 */
+	setServers?(servers: string[]): Promise<number>;
 }

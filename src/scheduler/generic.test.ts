@@ -1,9 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Evaluation, Job, Node } from "../api/types/index.ts";
 import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
+import { scoreMetaList } from "./metrics.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
@@ -64,7 +66,7 @@ test("service job: places count allocations named <job>.<group>[i] and completes
 		assert.equal(a.AllocatedResources?.Shared.DiskMB, 150);
 		assert.equal(a.Metrics?.NodesInPool, 10);
 		assert.deepEqual(a.Metrics?.NodesAvailable, { dc1: 10 });
-		assert.ok((a.Metrics?.ScoreMetaData?.length ?? 0) > 0);
+		assert.ok((scoreMetaList(a.Metrics)?.length ?? 0) > 0);
 	}
 	assert.equal(ev.Status, "complete");
 	assert.deepEqual(ev.QueuedAllocations, { web: 0 });
@@ -274,7 +276,7 @@ test("a failed allocation past its delay is rescheduled now, with a reschedule t
 	assert.equal(ev0?.RescheduleTime, NOW);
 	assert.equal(ev0?.Delay, 5 * SEC);
 	assert.equal(
-		repl.Metrics?.ScoreMetaData?.find((s) => s.NodeID === a0.NodeID)?.Scores["node-reschedule-penalty"] ?? -1,
+		scoreMetaList(repl.Metrics)?.find((s) => s.NodeID === a0.NodeID)?.Scores["node-reschedule-penalty"] ?? -1,
 		-1,
 	);
 });

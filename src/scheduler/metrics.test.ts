@@ -10,6 +10,7 @@ import {
 	newMetric,
 	populateScoreMetaData,
 	recordScores,
+	scoreMetaList,
 } from "./metrics.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
@@ -46,7 +47,7 @@ test("score metadata keeps the top 5 by normalized score, best first", () => {
 	});
 	populateScoreMetaData(m);
 	assert.deepEqual(
-		m.m.ScoreMetaData?.map((x) => [x.NodeID, x.NormScore]),
+		scoreMetaList(m.m)?.map((x) => [x.NodeID, x.NormScore]),
 		[
 			["n1", 0.9],
 			["n6", 0.8],
@@ -55,7 +56,7 @@ test("score metadata keeps the top 5 by normalized score, best first", () => {
 			["n3", 0.3],
 		],
 	);
-	assert.deepEqual(m.m.ScoreMetaData?.[0].Scores, { binpack: 0.9 });
+	assert.deepEqual(scoreMetaList(m.m)?.[0].Scores, { binpack: 0.9 });
 });
 
 test("AllocationTime comes from the optional monotonic clock", async () => {

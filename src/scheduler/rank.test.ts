@@ -1,9 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Allocation, Job, Node } from "../api/types/index.ts";
 import { EvalContext } from "./context.ts";
 import { schedulers } from "./index.ts";
+import { scoreMetaList } from "./metrics.ts";
 import { mockAlloc, mockGroup, mockJob, mockNode, mockNodes, mockResources, mockTask } from "./mock.ts";
 import { Harness, mockEval } from "./testHarness.ts";
 
@@ -57,7 +59,7 @@ test("spread with targets follows the percentages", async () => {
 		);
 		const allocs = await place(h, job, seed);
 		assert.deepEqual(countBy(allocs, dc), { dc1: 4, dc2: 2, dc3: 2 }, `seed ${seed}`);
-		assert.ok(allocs.some((a) => a.Metrics?.ScoreMetaData?.some((s) => "allocation-spread" in s.Scores)));
+		assert.ok(allocs.some((a) => scoreMetaList(a.Metrics)?.some((s) => "allocation-spread" in s.Scores)));
 	}
 });
 
@@ -95,7 +97,7 @@ test("node affinity pulls allocations to matching nodes; negative weights push t
 	);
 	const allocs = await place(h, pos);
 	assert.deepEqual(countBy(allocs, rack), { fast: 6 });
-	const affinity = allocs[0].Metrics?.ScoreMetaData?.[0].Scores["node-affinity"];
+	const affinity = scoreMetaList(allocs[0].Metrics)?.[0].Scores["node-affinity"];
 	assert.equal(affinity, 1);
 
 	const c2 = cluster(10, (i) => ({ Meta: { rack: i < 3 ? "fast" : "slow" } }));
@@ -117,7 +119,7 @@ test("job anti-affinity penalises nodes already running the group", async () => 
 	// Binpack alone would stack them; anti-affinity spreads a small group across the 4 nodes.
 	assert.equal(new Set(allocs.map((a) => a.NodeID)).size, 4);
 	const penalised = allocs
-		.flatMap((a) => a.Metrics?.ScoreMetaData ?? [])
+		.flatMap((a) => scoreMetaList(a.Metrics) ?? [])
 		.filter((s) => s.Scores["job-anti-affinity"] < 0);
 	assert.ok(penalised.length > 0);
 	for (const s of penalised) assert.equal(s.Scores["job-anti-affinity"], -0.5, "-(1 collision + 1) / count 4");
@@ -159,7 +161,7 @@ test("binpack prefers fuller nodes; the spread algorithm prefers emptier ones", 
 		const job = h.upsertJob(mockJob({ TaskGroups: [mockGroup({ Count: 1 })] }));
 		const [a] = await place(h, job);
 		assert.equal(a.NodeID, algo === "binpack" ? nodes[0].ID : nodes[1].ID, algo);
-		const scores = a.Metrics?.ScoreMetaData ?? [];
+		const scores = scoreMetaList(a.Metrics) ?? [];
 		assert.equal(scores.length, 2);
 		assert.ok(scores[0].NormScore >= scores[1].NormScore, "sorted best first");
 		assert.equal(scores[0].NodeID, a.NodeID);
@@ -203,7 +205,7 @@ test("service jobs rank log2(n) candidates, batch jobs 2", async () => {
 		),
 	);
 	assert.equal(f.Metrics?.NodesEvaluated, 100, "affinities/spreads raise the limit to NodeLimitForFeasibilityChecks");
-	assert.equal(f.Metrics?.ScoreMetaData?.length, 5, "top 5 kept");
+	assert.equal(scoreMetaList(f.Metrics)?.length, 5, "top 5 kept");
 });
 
 test("nodes with no positive score are skipped while better ones exist", async () => {

@@ -222,8 +222,34 @@ export function builtUsage(opt: FitOption, ask: GroupAsk, res: AllocatedResource
 	return { cpu: opt.cpu, mem: ask.mem, disk: ask.disk, cores, ports, invalidPort: undefined };
 }
 
+/**
+ * Placements of a group without ports or reserved cores all get equal AllocatedResources: they share
+ * one frozen object (rows are immutable), which saves ~300 bytes per allocation at C1M scale.
+ */
+const sharedResources = new WeakMap<GroupAsk, AllocatedResources>();
+
+function deepFreeze<T>(o: T): T {
+	if (o && typeof o === "object" && !Object.isFrozen(o)) {
+		Object.freeze(o);
+		for (const v of Object.values(o)) deepFreeze(v);
+	}
+	return o;
+}
+
 /** Builds the new allocation's AllocatedResources on the chosen node (draws dynamic ports). */
 export function materialize(ctx: EvalContext, opt: FitOption, ask: GroupAsk, withPorts = true): AllocatedResources {
+	const shareable = withPorts && !ask.hasCores && !ask.hasTaskNetworks && !ask.groupNetwork;
+	if (shareable) {
+		const hit = sharedResources.get(ask);
+		if (hit) return hit;
+		const built = deepFreeze(buildResources(ctx, opt, ask, false));
+		sharedResources.set(ask, built);
+		return built;
+	}
+	return buildResources(ctx, opt, ask, withPorts);
+}
+
+function buildResources(ctx: EvalContext, opt: FitOption, ask: GroupAsk, withPorts: boolean): AllocatedResources {
 	const tasks: Record<string, AllocatedTaskResources> = {};
 	const lifecycles: Record<string, { Hook: string; Sidecar: boolean } | null> = {};
 	for (const t of ask.tasks) {

@@ -3,6 +3,7 @@
 // job_gc_threshold, down nodes with nothing left on them after node_gc_threshold. `PUT
 // /v1/system/gc` runs every collector with thresholds of zero. Ages come from the objects' own
 // ModifyTime/SubmitTime/StatusUpdatedAt, which the leader stamped when it wrote them.
+import { AclCmd } from "./fsm/aclCommands.ts";
 import { EvalCmd } from "./fsm/evalCommands.ts";
 import { JobCmd } from "./fsm/jobCommands.ts";
 import { allocTerminal } from "./fsm/jobStatus.ts";
@@ -16,6 +17,8 @@ export interface GCThresholds {
 	batchEval: number;
 	job: number;
 	node: number;
+	/** Expired ACL tokens (acl_token_gc_threshold); also expired one-time tokens. */
+	aclToken?: number;
 }
 
 export const DEFAULT_GC_THRESHOLDS: GCThresholds = {
@@ -23,6 +26,7 @@ export const DEFAULT_GC_THRESHOLDS: GCThresholds = {
 	batchEval: 24 * 3600e9,
 	job: 4 * 3600e9,
 	node: 24 * 3600e9,
+	aclToken: 3600e9,
 };
 
 const TERMINAL_EVAL = new Set(["complete", "failed", "canceled"]);
@@ -35,14 +39,34 @@ export interface GCResult {
 	allocs: number;
 	jobs: number;
 	nodes: number;
+	tokens: number;
 }
 
 export async function runCoreGC(srv: Server, t: GCThresholds, nowNs = Date.now() * 1e6): Promise<GCResult> {
-	const out: GCResult = { evals: 0, allocs: 0, jobs: 0, nodes: 0 };
+	const out: GCResult = { evals: 0, allocs: 0, jobs: 0, nodes: 0, tokens: 0 };
 	await gcJobs(srv, t, nowNs, out);
 	await gcEvals(srv, t, nowNs, out);
 	await gcNodes(srv, t, nowNs, out);
+	await gcTokens(srv, t, nowNs, out);
 	return out;
+}
+
+/** Tokens that expired more than the threshold ago, and one-time tokens past their expiry. */
+async function gcTokens(srv: Server, t: GCThresholds, nowNs: number, out: GCResult): Promise<void> {
+	const threshold = t.aclToken ?? DEFAULT_GC_THRESHOLDS.aclToken ?? 0;
+	const expired: string[] = [];
+	for (const tok of srv.state.scan("acl_tokens")) {
+		const exp = tok.ExpirationTime;
+		if (typeof exp === "string" && exp !== "" && old(Date.parse(exp) * 1e6, nowNs, threshold)) {
+			expired.push(tok.AccessorID as string);
+		}
+	}
+	if (expired.length > 0) await srv.apply(AclCmd.tokenDelete, { AccessorIDs: expired });
+	out.tokens = expired.length;
+	const oneTime = [...srv.state.scan("acl_onetime")]
+		.filter((o) => Date.parse(o.ExpiresAt as string) * 1e6 <= nowNs)
+		.map((o) => o.SecretHash as string);
+	if (oneTime.length > 0) await srv.apply(AclCmd.oneTimeDelete, { SecretHashes: oneTime });
 }
 
 function old(timeNs: unknown, nowNs: number, threshold: number): boolean {

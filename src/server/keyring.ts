@@ -60,7 +60,8 @@ export function loadKEK(dir: string | undefined): Buffer {
 	}
 }
 
-function wrap(kek: Buffer, plain: Buffer): string {
+/** AES-256-GCM under the KEK: iv ‖ tag ‖ ciphertext, base64. */
+export function wrap(kek: Buffer, plain: Buffer): string {
 	const iv = randomBytes(12);
 	const c = createCipheriv("aes-256-gcm", kek, iv);
 	const body = Buffer.concat([c.update(plain), c.final()]);

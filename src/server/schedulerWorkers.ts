@@ -5,6 +5,7 @@
 // tracker. Workers share the main thread: they yield to the event loop between evaluations.
 import { randomUUID } from "node:crypto";
 import type { Evaluation, Plan } from "../api/types/index.ts";
+import { formatRFC3339Nano, nowUnixMs } from "../lib/goTime.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Planner, SchedulerFactory, SchedulerState, SubmitResult } from "../scheduler/types.ts";
 import type { BlockedEvals } from "./blockedEvals.ts";
@@ -39,7 +40,7 @@ export type WorkloadStatus =
 export interface WorkerInfo {
 	id: string;
 	enabled_schedulers: string[];
-	/** RFC3339 */
+	/** RFC3339Nano, UTC */
 	started: string;
 	status: WorkerStatus;
 	workload_status: WorkloadStatus;
@@ -189,7 +190,8 @@ export function isValidWorkerConfig(
 export class SchedulerWorker {
 	readonly id: string;
 	readonly enabledSchedulers: string[];
-	readonly started: Date;
+	/** Unix ms (fraction: µs). */
+	readonly started: number;
 	status: WorkerStatus = "Starting";
 	workloadStatus: WorkloadStatus = "UnknownStatus";
 	private readonly pool: SchedulerWorkerPool;
@@ -203,7 +205,7 @@ export class SchedulerWorker {
 		this.pool = pool;
 		this.id = randomUUID();
 		this.enabledSchedulers = enabledSchedulers;
-		this.started = new Date();
+		this.started = nowUnixMs();
 	}
 
 	start(): void {
@@ -253,7 +255,7 @@ export class SchedulerWorker {
 		return {
 			id: this.id,
 			enabled_schedulers: [...this.enabledSchedulers],
-			started: this.started.toISOString(),
+			started: formatRFC3339Nano(this.started),
 			status: this.status,
 			workload_status: this.workloadStatus,
 		};
@@ -478,6 +480,7 @@ export class SchedulerWorkerPool {
 	private enabledSchedulers: string[];
 	private paused = false;
 	private running = false;
+	private reconfiguring: Promise<void> = Promise.resolve();
 
 	constructor(opts: WorkerPoolOptions) {
 		this.opts = opts;
@@ -510,8 +513,18 @@ export class SchedulerWorkerPool {
 		if (this.paused) w.pause();
 	}
 
-	/** Changes the pool at run time (Nomad's SetSchedulerWorkerConfig). */
-	async setConfig(cfg: { numSchedulers?: number; enabledSchedulers?: readonly string[] }): Promise<void> {
+	/**
+	 * Changes the pool at run time (Nomad's SetSchedulerWorkerConfig): workers are added or stopped
+	 * to match num_schedulers (0 leaves evaluations queued in the broker); a new scheduler list
+	 * replaces every worker. Calls apply one after another.
+	 */
+	setConfig(cfg: { numSchedulers?: number; enabledSchedulers?: readonly string[] }): Promise<void> {
+		const next = this.reconfiguring.then(() => this.applyConfig(cfg));
+		this.reconfiguring = next.catch(() => {});
+		return next;
+	}
+
+	private async applyConfig(cfg: { numSchedulers?: number; enabledSchedulers?: readonly string[] }): Promise<void> {
 		const enabled = cfg.enabledSchedulers ? [...cfg.enabledSchedulers] : this.enabledSchedulers;
 		const num = Math.max(0, cfg.numSchedulers ?? this.numSchedulers);
 		const typesChanged = enabled.join(",") !== this.enabledSchedulers.join(",");

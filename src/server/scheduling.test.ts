@@ -276,6 +276,34 @@ test("worker pool: reconfigurable size and types, pause/resume with Nomad's stat
 	await e.done();
 });
 
+test("num_schedulers 0 leaves evals queued; raising it schedules them; set before leadership, kept", async () => {
+	const e = await env(fakeScheduler(), { numSchedulers: 2 });
+	await e.s.setWorkerConfig({ numSchedulers: 0 });
+	await e.s.establishLeadership();
+	assert.deepEqual(e.s.workerInfo(), []);
+	await e.node(mkNode("n1"));
+	const ev = await e.register(mkJob("held"));
+	await sleepMs(100);
+	assert.equal(e.evalRow(ev.ID)?.Status, "pending");
+	assert.equal(e.allocs("held").length, 0);
+	assert.equal(e.s.stats().broker.TotalReady, 1, "queued in the broker");
+	await e.s.setWorkerConfig({ numSchedulers: 2 });
+	await until(() => e.evalRow(ev.ID)?.Status === "complete", 3_000, "scheduled");
+	assert.equal(e.allocs("held").length, 1);
+	const info = e.s.workerInfo();
+	assert.equal(info.length, 2);
+	for (const w of info) {
+		assert.match(w.started, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+		assert.match(w.id, /^[0-9a-f-]{36}$/);
+		assert.equal(w.status, "Started");
+	}
+	assert.deepEqual(e.s.workers.config(), {
+		numSchedulers: 2,
+		enabledSchedulers: ["service", "batch", "system", "sysbatch", "_core"],
+	});
+	await e.done();
+});
+
 test("many jobs, several workers, few nodes: nothing overcommitted, every eval settles, the event loop keeps turning", async () => {
 	const e = await env(fakeScheduler(), { numSchedulers: 4 });
 	await e.s.establishLeadership();

@@ -9,9 +9,11 @@ import type { Job } from "../api/types/index.ts";
 import { CodedError, ErrMsg } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import { schedulers } from "../scheduler/index.ts";
+import { AclResolver } from "./acl/resolver.ts";
 import { type BlockingOptions, blockingQuery } from "./blocking.ts";
 import { DEFAULT_GC_THRESHOLDS, type GCThresholds, runCoreGC } from "./coreGC.ts";
 import { Drainer } from "./drainer.ts";
+import { aclCommands } from "./fsm/aclCommands.ts";
 import { Cmd, coreCommands } from "./fsm/coreCommands.ts";
 import { evalCommands } from "./fsm/evalCommands.ts";
 import { type ApplyResult, FSM } from "./fsm/fsm.ts";
@@ -19,7 +21,7 @@ import { jobCommands } from "./fsm/jobCommands.ts";
 import { nodeCommands } from "./fsm/nodeCommands.ts";
 import { planCommands } from "./fsm/planCommands.ts";
 import { type HeartbeatConfig, Heartbeats } from "./heartbeats.ts";
-import { activeRootKey, loadKEK, newRootKey } from "./keyring.ts";
+import { activeRootKey, loadKEK, newRootKey, unwrap, wrap } from "./keyring.ts";
 import { createPeriodicDispatcher } from "./periodic/leaderPeriodic.ts";
 import type { PeriodicDispatcher } from "./periodic/periodicDispatcher.ts";
 import { Raft } from "./raft/raft.ts";
@@ -60,6 +62,11 @@ export interface ServerOptions {
 	gcIntervalMs?: number;
 	/** Node heartbeat TTLs (ms): min_heartbeat_ttl, heartbeat_grace, failover_heartbeat_ttl, max_heartbeats_per_second. */
 	heartbeat?: Partial<HeartbeatConfig>;
+	/** acl.enabled: tokens are required and checked. */
+	aclEnabled?: boolean;
+	/** acl.token_min_expiration_ttl / token_max_expiration_ttl, ms. */
+	aclTokenMinExpirationMs?: number;
+	aclTokenMaxExpirationMs?: number;
 }
 
 /** Nomad's default scheduler configuration, stored by the first leader. */
@@ -72,6 +79,8 @@ export class Server {
 	readonly raft: Raft;
 	readonly logger: Logger;
 	private readonly kek: Buffer;
+	/** Token secret → decision object (used by every request when ACLs are enabled). */
+	readonly aclResolver = new AclResolver(() => this.state);
 	private leader = false;
 	private readonly shutdownCtl = new AbortController();
 	private leaderTasks: Promise<void> | undefined;
@@ -88,6 +97,7 @@ export class Server {
 		this.fsm.registerAll(nodeCommands);
 		this.fsm.registerAll(evalCommands);
 		this.fsm.registerAll(planCommands);
+		this.fsm.registerAll(aclCommands);
 		const log: LogStore = opts.dataDir
 			? createSqliteLog({
 					path: join(opts.dataDir, "raft", "raft.db"),
@@ -282,6 +292,15 @@ export class Server {
 
 	view(): StateView {
 		return this.state;
+	}
+
+	/** Seals a token secret under the key-encryption key (kept outside the replicated state). */
+	sealSecret(secret: string): string {
+		return wrap(this.kek, Buffer.from(secret, "utf8"));
+	}
+
+	openSecret(sealed: string): string {
+		return unwrap(this.kek, sealed).toString("utf8");
 	}
 
 	async shutdown(): Promise<void> {

@@ -53,7 +53,14 @@ process.on("exit", () => {
 export async function startAgent(
 	args: string[],
 	ports: Ports,
-	opts: { waitLeader?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv; readyPath?: string } = {},
+	opts: {
+		waitLeader?: boolean;
+		timeoutMs?: number;
+		env?: NodeJS.ProcessEnv;
+		readyPath?: string;
+		/** The address the agent's HTTP listens on (default 127.0.0.1). */
+		host?: string;
+	} = {},
 ): Promise<StartedAgent> {
 	const proc = spawn(process.execPath, [BIN, "agent", ...args], {
 		cwd: REPO,
@@ -74,7 +81,7 @@ export async function startAgent(
 			res(code);
 		}),
 	);
-	const url = `http://127.0.0.1:${ports.http}`;
+	const url = `http://${opts.host ?? "127.0.0.1"}:${ports.http}`;
 	const agent: StartedAgent = {
 		proc,
 		ports,

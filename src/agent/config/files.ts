@@ -5,9 +5,9 @@
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { parseHcl } from "../../lib/hcl.ts";
 import { isObject } from "./decode.ts";
 import { ConfigError } from "./errors.ts";
-import { hcl1ToHcl2 } from "./hcl1.ts";
 
 export interface ParsedFile {
 	file: string;
@@ -110,32 +110,10 @@ function stripTrailingCommas(text: string): string {
 	return out;
 }
 
-// The HCL parser is a Go program compiled to WebAssembly: loading it costs ~30 MB of resident
-// memory for the life of the process, so it is only loaded when an HCL file is actually read.
-async function parseHcl(file: string, text: string): Promise<unknown> {
-	const { parse } = await import("@cdktn/hcl2json");
-	return parse(file, text);
-}
-
 async function parseHclText(file: string, text: string): Promise<unknown> {
 	try {
 		return await parseHcl(file, text);
 	} catch (err) {
-		// Retry with HCL1-only spellings rewritten; report the original error if that fails too.
-		const rewritten = hcl1ToHcl2(text);
-		if (rewritten !== text) {
-			try {
-				return await parseHcl(file, rewritten);
-			} catch {
-				// fall through
-			}
-		}
-		throw new ConfigError(`${file}: invalid HCL: ${cleanHclError(err)}`);
+		throw new ConfigError(`${file}: invalid HCL: ${(err as Error).message}`);
 	}
-}
-
-function cleanHclError(err: unknown): string {
-	const msg = err instanceof Error ? err.message : String(err);
-	const m = /^parse config: \[(.*)\]$/s.exec(msg.trim());
-	return m ? m[1] : msg;
 }

@@ -1,9 +1,11 @@
 // The HTTP listener: Nomad's per-client connection limit (raw 429), CORS on the routes Nomad wraps,
 // ServeMux routing, and the wrap() contract — handler returns a value (JSON), nothing (empty 200),
 // a RawResponse, or HANDLED (it streamed itself); thrown errors become plain-text statuses.
+
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "../../lib/logger.ts";
+import type { Identity } from "../../server/acl/resolver.ts";
 import { errorToResponse } from "./errors.ts";
 import { parseToken } from "./query.ts";
 import { encodeJSON, send, sendError, wantsPretty } from "./respond.ts";
@@ -27,6 +29,7 @@ export interface HttpServerOptions {
 }
 
 class Ctx implements RequestContext {
+	readonly forwardedFrom: "server" | "client" | undefined;
 	readonly req: IncomingMessage;
 	readonly res: ServerResponse;
 	readonly method: string;
@@ -35,6 +38,7 @@ class Ctx implements RequestContext {
 	readonly query: URLSearchParams;
 	readonly token: string;
 	readonly headers: Record<string, string>;
+	identity: Identity | undefined;
 	private ctl: AbortController | undefined;
 
 	constructor(
@@ -44,7 +48,9 @@ class Ctx implements RequestContext {
 		rest: string,
 		search: string,
 		headers: Record<string, string>,
+		forwardedFrom?: "server" | "client",
 	) {
+		this.forwardedFrom = forwardedFrom;
 		this.req = req;
 		this.res = res;
 		this.method = req.method ?? "GET";
@@ -63,6 +69,87 @@ class Ctx implements RequestContext {
 			this.res.once("close", () => ctl.abort());
 		}
 		return this.ctl.signal;
+	}
+}
+
+interface DispatchOptions {
+	router: Router;
+	logger: Logger;
+	/** http_api_response_headers (listener requests only). */
+	responseHeaders?: Record<string, string> | undefined;
+	/** Applies CORS to a route that wants it; true when it answered (a preflight) itself. */
+	cors?: (route: Route, headers: Record<string, string>) => boolean;
+	/** Set for requests forwarded over agent RPC (see src/agent/forwarding.ts). */
+	forwardedFrom?: "server" | "client";
+}
+
+/**
+ * Routes one request and runs its handler (the wrap() contract). Used by the listener and, without
+ * CORS or configured headers, for requests forwarded from another agent and answered in-process.
+ */
+export async function dispatch(req: IncomingMessage, res: ServerResponse, o: DispatchOptions): Promise<void> {
+	const url = req.url ?? "/";
+	const q = url.indexOf("?");
+	let path = q < 0 ? url : url.slice(0, q);
+	const search = q < 0 ? "" : url.slice(q);
+	try {
+		path = decodeURIComponent(path);
+	} catch {
+		res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" }).end("invalid URL escape");
+		return;
+	}
+	const m = o.router.match(path, search);
+	if (m.kind === "redirect") {
+		res.writeHead(m.status, {
+			Location: m.location,
+			"Content-Type": "text/html; charset=utf-8",
+		});
+		res.end(m.status === 301 ? `<a href="${m.location}">Moved Permanently</a>.\n\n` : "");
+		return;
+	}
+	if (m.kind === "notfound") {
+		res.writeHead(404, { "Content-Length": 0 }).end();
+		return;
+	}
+	const route = m.route;
+	const headers: Record<string, string> = { ...o.responseHeaders };
+	if (route.cors && o.cors?.(route, headers)) return;
+	const ctx = new Ctx(req, res, path, m.rest, search.slice(1), headers, o.forwardedFrom);
+	const started = performance.now();
+	try {
+		const out = await route.handler(ctx);
+		writeResult(ctx, out);
+	} catch (err) {
+		const { status, body } = errorToResponse(err);
+		const fields = {
+			method: ctx.method,
+			path: url,
+			error: err,
+			code: status,
+		};
+		if (status >= 400 && status < 500) o.logger.debug("request failed", fields);
+		else o.logger.error("request failed", fields);
+		if (!res.headersSent) sendError(ctx, status, body);
+		else res.end();
+		return;
+	}
+	if (o.logger.hub.enabled("debug")) {
+		o.logger.debug("request complete", {
+			method: ctx.method,
+			path: url,
+			duration: `${(performance.now() - started).toFixed(3)}ms`,
+		});
+	}
+}
+
+function writeResult(ctx: Ctx, out: unknown): void {
+	if (out === HANDLED) return;
+	if (out === undefined || out === null) {
+		send(ctx, 200, "", undefined);
+	} else if (out instanceof RawResponse) {
+		send(ctx, out.status, out.body, out.contentType);
+	} else {
+		send(ctx, 200, encodeJSON(out, wantsPretty(ctx.query)), "application/json");
 	}
 }
 
@@ -123,70 +210,13 @@ export class HttpServer {
 		return this.server.address() as AddressInfo;
 	}
 
-	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const url = req.url ?? "/";
-		const q = url.indexOf("?");
-		let path = q < 0 ? url : url.slice(0, q);
-		const search = q < 0 ? "" : url.slice(q);
-		try {
-			path = decodeURIComponent(path);
-		} catch {
-			res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" }).end("invalid URL escape");
-			return;
-		}
-		const m = this.opts.router.match(path, search);
-		if (m.kind === "redirect") {
-			res.writeHead(m.status, {
-				Location: m.location,
-				"Content-Type": "text/html; charset=utf-8",
-			});
-			res.end(m.status === 301 ? `<a href="${m.location}">Moved Permanently</a>.\n\n` : "");
-			return;
-		}
-		if (m.kind === "notfound") {
-			res.writeHead(404, { "Content-Length": 0 }).end();
-			return;
-		}
-		const route = m.route;
-		const headers: Record<string, string> = { ...this.opts.responseHeaders };
-		if (route.cors && this.applyCors(req, res, route, headers)) return;
-		const ctx = new Ctx(req, res, path, m.rest, search.slice(1), headers);
-		const started = performance.now();
-		try {
-			const out = await route.handler(ctx);
-			this.writeResult(ctx, out);
-		} catch (err) {
-			const { status, body } = errorToResponse(err);
-			const fields = {
-				method: ctx.method,
-				path: url,
-				error: err,
-				code: status,
-			};
-			if (status >= 400 && status < 500) this.logger.debug("request failed", fields);
-			else this.logger.error("request failed", fields);
-			if (!res.headersSent) sendError(ctx, status, body);
-			else res.end();
-			return;
-		}
-		if (this.logger.hub.enabled("debug")) {
-			this.logger.debug("request complete", {
-				method: ctx.method,
-				path: url,
-				duration: `${(performance.now() - started).toFixed(3)}ms`,
-			});
-		}
-	}
-
-	private writeResult(ctx: Ctx, out: unknown): void {
-		if (out === HANDLED) return;
-		if (out === undefined || out === null) {
-			send(ctx, 200, "", undefined);
-		} else if (out instanceof RawResponse) {
-			send(ctx, out.status, out.body, out.contentType);
-		} else {
-			send(ctx, 200, encodeJSON(out, wantsPretty(ctx.query)), "application/json");
-		}
+	private handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		return dispatch(req, res, {
+			router: this.opts.router,
+			logger: this.logger,
+			responseHeaders: this.opts.responseHeaders,
+			cors: (route, headers) => this.applyCors(req, res, route, headers),
+		});
 	}
 
 	/**

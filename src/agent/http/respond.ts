@@ -66,16 +66,21 @@ export function sendError(ctx: RequestContext, status: number, message: string, 
 }
 
 export interface StreamWriter {
-	/** False when the reader is behind (the chunk is still buffered); wait for onDrain. */
+	/** False when the response's buffer is full: wait for drain() before writing more. */
 	write(chunk: Buffer | string): boolean;
-	/** Calls `cb` once when the buffered output has been taken by the reader. */
-	onDrain(cb: () => void): void;
+	/** Resolves once buffered output has drained (or the response is gone). */
+	drain(): Promise<void>;
 	end(): void;
 	readonly closed: boolean;
 }
 
 /** Starts a streamed response; every write is flushed through the compressor immediately. */
-export function openStream(ctx: RequestContext, contentType: string, extra?: Record<string, string>): StreamWriter {
+export function openStream(
+	ctx: RequestContext,
+	contentType: string,
+	extra?: Record<string, string>,
+	status = 200,
+): StreamWriter {
 	const { res, req } = ctx;
 	const enc = chooseEncoding(req.headers["accept-encoding"], req.headers.upgrade);
 	const headers: Record<string, string> = {
@@ -85,7 +90,7 @@ export function openStream(ctx: RequestContext, contentType: string, extra?: Rec
 		"Content-Type": contentType,
 	};
 	if (enc) headers["Content-Encoding"] = enc;
-	res.writeHead(200, headers);
+	res.writeHead(status, headers);
 	let z: Gzip | Deflate | undefined;
 	if (enc) {
 		z = enc === "gzip" ? createGzip() : createDeflate();
@@ -99,8 +104,18 @@ export function openStream(ctx: RequestContext, contentType: string, extra?: Rec
 			z.flush(constants.Z_SYNC_FLUSH);
 			return ok;
 		},
-		onDrain(cb) {
-			(z ?? res).once("drain", cb);
+		drain() {
+			const target = z ?? res;
+			if (!target.writableNeedDrain || res.destroyed) return Promise.resolve();
+			return new Promise<void>((resolve) => {
+				const done = () => {
+					target.off("drain", done);
+					res.off("close", done);
+					resolve();
+				};
+				target.once("drain", done);
+				res.once("close", done);
+			});
 		},
 		end() {
 			if (z) z.end();

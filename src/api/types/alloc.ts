@@ -33,6 +33,14 @@ export interface NodeScoreMeta {
 	NormScore: number;
 }
 
+/**
+ * ScoreMetaData as kept in memory by the scheduler: a packed form that serialises to the
+ * NodeScoreMeta list (JSON.stringify calls toJSON). Read it with the scheduler's scoreMetaList().
+ */
+export interface PackedScoreMetaData {
+	toJSON(): NodeScoreMeta[];
+}
+
 export interface AllocMetric {
 	NodesEvaluated: number;
 	NodesFiltered: number;
@@ -47,7 +55,7 @@ export interface AllocMetric {
 	QuotaExhausted: string[] | null;
 	ResourcesExhausted: Record<string, Resources> | null;
 	Scores: Record<string, number> | null;
-	ScoreMetaData: NodeScoreMeta[] | null;
+	ScoreMetaData: NodeScoreMeta[] | PackedScoreMetaData | null;
 	AllocationTime: Duration;
 	CoalescedFailures: number;
 }

@@ -69,6 +69,10 @@ function isServerTerminal(a: Allocation): boolean {
 
 export class AllocRunner {
 	readonly allocDir: string;
+	/** The allocation's namespace (ACL checks of requests about it). */
+	get namespace(): string {
+		return this.alloc.Namespace;
+	}
 	private alloc: Allocation;
 	private readonly job: Job;
 	private readonly deps: AllocRunnerDeps;
@@ -133,6 +137,16 @@ export class AllocRunner {
 	}
 
 	/** Task name → pid of the main process of each task running now (read-only; for the stats API). */
+	/** task name → cgroup directories of the running tasks that have them. */
+	taskCgroups(): Record<string, { memory?: string; cpuacct?: string; cpu?: string }> {
+		const out: Record<string, { memory?: string; cpuacct?: string; cpu?: string }> = {};
+		for (const [name, tr] of this.runners) {
+			const cg = tr.cgroups;
+			if (cg && tr.pid !== undefined) out[name] = cg;
+		}
+		return out;
+	}
+
 	taskPids(): Record<string, number> {
 		const out: Record<string, number> = {};
 		for (const [name, tr] of this.runners) {

@@ -139,18 +139,7 @@ export function buildTaskEnv(input: TaskEnvInput): TaskEnv {
 	if (alloc.Namespace) env.NOMAD_NAMESPACE = alloc.Namespace;
 	if (input.region) env.NOMAD_REGION = input.region;
 
-	// Allocated host ports (group network): addr/ip/port (mapped `to` if set)/host port.
-	for (const p of alloc.AllocatedResources?.Shared?.Ports ?? []) {
-		const port = String(p.Value);
-		const mapped = p.To > 0 ? String(p.To) : port;
-		env[`NOMAD_ADDR_${p.Label}`] = joinHostPort(p.HostIP, port);
-		env[`NOMAD_HOST_ADDR_${p.Label}`] = joinHostPort(p.HostIP, port);
-		env[`NOMAD_IP_${p.Label}`] = p.HostIP;
-		env[`NOMAD_HOST_IP_${p.Label}`] = p.HostIP;
-		env[`NOMAD_PORT_${p.Label}`] = mapped;
-		env[`NOMAD_ALLOC_PORT_${p.Label}`] = mapped;
-		env[`NOMAD_HOST_PORT_${p.Label}`] = port;
-	}
+	addNetworkEnv(env, alloc, task.Name);
 
 	const nodeAttrs = nodeAttributes(node, input.region);
 
@@ -172,4 +161,60 @@ export function buildTaskEnv(input: TaskEnvInput): TaskEnv {
 		cleaned[CLEANED_PREFIXES.some((p) => k.startsWith(p)) ? cleanEnvVar(k) : k] = v;
 	}
 	return { env: cleaned, nodeAttrs };
+}
+
+interface PortLike {
+	Label: string;
+	Value?: number;
+	To?: number;
+}
+
+/**
+ * Port variables, in Nomad's order (later writes win): the task's own task-level networks, then
+ * the ports of the group's other tasks (NOMAD_{ADDR,IP,PORT}_<task>_<label>, host values), the
+ * group network's ports, and the allocated host ports (addr/ip/port mapped to `to`/host port).
+ */
+function addNetworkEnv(env: Record<string, string>, alloc: Allocation, taskName: string): void {
+	const res = alloc.AllocatedResources;
+	if (!res) return;
+	for (const n of res.Tasks?.[taskName]?.Networks ?? []) {
+		const ip = n.IP ?? "";
+		for (const p of [...(n.ReservedPorts ?? []), ...(n.DynamicPorts ?? [])] as PortLike[]) {
+			const port = String(p.Value ?? 0);
+			env[`NOMAD_IP_${p.Label}`] = ip;
+			env[`${ip.includes(":") ? "NOMAD_IPv6_" : "NOMAD_IPv4_"}${p.Label}`] = ip;
+			env[`NOMAD_HOST_PORT_${p.Label}`] = port;
+			env[`NOMAD_ADDR_${p.Label}`] = joinHostPort(ip, port);
+			env[`NOMAD_PORT_${p.Label}`] = port;
+		}
+	}
+	for (const [other, tr] of Object.entries(res.Tasks ?? {})) {
+		if (other === taskName) continue;
+		for (const n of tr.Networks ?? []) {
+			const ip = n.IP ?? "";
+			for (const p of [...(n.ReservedPorts ?? []), ...(n.DynamicPorts ?? [])] as PortLike[]) {
+				const port = String(p.Value ?? 0);
+				env[`NOMAD_ADDR_${other}_${p.Label}`] = joinHostPort(ip, port);
+				env[`NOMAD_IP_${other}_${p.Label}`] = ip;
+				env[`NOMAD_PORT_${other}_${p.Label}`] = port;
+			}
+		}
+	}
+	for (const n of res.Shared?.Networks ?? []) {
+		for (const p of [...(n.ReservedPorts ?? []), ...(n.DynamicPorts ?? [])] as PortLike[]) {
+			env[`NOMAD_PORT_${p.Label}`] = String((p.To ?? 0) > 0 ? p.To : (p.Value ?? 0));
+			env[`NOMAD_HOST_PORT_${p.Label}`] = String(p.Value ?? 0);
+		}
+	}
+	for (const p of res.Shared?.Ports ?? []) {
+		const port = String(p.Value);
+		const mapped = p.To > 0 ? String(p.To) : port;
+		env[`NOMAD_ADDR_${p.Label}`] = joinHostPort(p.HostIP, port);
+		env[`NOMAD_HOST_ADDR_${p.Label}`] = joinHostPort(p.HostIP, port);
+		env[`NOMAD_IP_${p.Label}`] = p.HostIP;
+		env[`NOMAD_HOST_IP_${p.Label}`] = p.HostIP;
+		env[`NOMAD_PORT_${p.Label}`] = mapped;
+		env[`NOMAD_ALLOC_PORT_${p.Label}`] = mapped;
+		env[`NOMAD_HOST_PORT_${p.Label}`] = port;
+	}
 }

@@ -102,6 +102,10 @@ export class TaskRunner {
 	get pid(): number | undefined {
 		return this.handle?.pid;
 	}
+	/** The running task's cgroup directories, when its driver puts it in cgroups (exec). */
+	get cgroups(): { memory?: string; cpuacct?: string; cpu?: string } | undefined {
+		return this.handle?.cgroups;
+	}
 	get finished(): boolean {
 		return this.st.FinishedAt !== null;
 	}
@@ -251,17 +255,19 @@ export class TaskRunner {
 			const driver = this.d.driver;
 			if (!driver) throw new Error(`failed to start task: driver ${JSON.stringify(this.task.Driver)} not found`);
 			const alloc = this.d.alloc();
+			// Drivers with a chroot (exec) see the alloc dirs at Nomad's container paths.
+			const chroot = driver.fsIsolation === "chroot" || driver.fsIsolation === "image";
 			const { env, nodeAttrs } = buildTaskEnv({
 				alloc,
 				job: this.d.job,
 				task: this.task,
 				node: this.d.node,
 				region: this.d.region,
-				allocDir: dirs.sharedAllocDir,
-				taskLocalDir: dirs.local,
-				secretsDir: dirs.secrets,
-				// raw_exec and mock have no filesystem isolation: the agent's environment is passed through.
-				hostEnv: process.env,
+				allocDir: chroot ? "/alloc" : dirs.sharedAllocDir,
+				taskLocalDir: chroot ? "/local" : dirs.local,
+				secretsDir: chroot ? "/secrets" : dirs.secrets,
+				// As Nomad: every driver but image-based ones gets the agent's environment.
+				hostEnv: driver.fsIsolation === "image" ? undefined : process.env,
 			});
 			const task: Task = { ...this.task, Config: interpolateDeep(this.task.Config, nodeAttrs, env) };
 			this.handle = await driver.start({
@@ -288,7 +294,7 @@ export class TaskRunner {
 		const e = this.event(TaskEventType.Terminated);
 		ev.exitCode(e, r.exitCode);
 		ev.signal(e, r.signal);
-		ev.oomKilled(e, false);
+		ev.oomKilled(e, r.oomKilled === true);
 		ev.exitMessage(e, r.err);
 		this.emitEvent(e);
 	}

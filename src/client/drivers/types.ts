@@ -10,6 +10,8 @@ export interface ExitResult {
 	signal: number;
 	/** Set when the driver lost track of the task or it could not be waited on. */
 	err?: string;
+	/** The kernel's OOM killer killed a process of the task (its memory cgroup hit the limit). */
+	oomKilled?: boolean;
 }
 
 export interface TaskHandle {
@@ -18,6 +20,8 @@ export interface TaskHandle {
 	wait(): Promise<ExitResult>;
 	/** Sends a signal. SIGKILL reaches the task's whole process group. No-op once exited. */
 	signal(sig: NodeJS.Signals): void;
+	/** Host cgroup directories of the task (drivers with cgroups: exec), for the stats reader. */
+	cgroups?: { memory?: string; cpuacct?: string; cpu?: string };
 }
 
 export interface DriverFingerprint {
@@ -41,8 +45,16 @@ export interface TaskStartConfig {
 	user?: string;
 }
 
+/**
+ * Nomad's driver capability FSIsolation: "none" tasks see host paths (raw_exec, mock), "chroot"
+ * tasks see /alloc, /local, /secrets (exec), "image" tasks bring their own root (docker).
+ */
+export type FSIsolation = "none" | "chroot" | "image";
+
 export interface TaskDriver {
 	name: string;
+	/** Defaults to "none". */
+	fsIsolation?: FSIsolation;
 	fingerprint(): DriverFingerprint;
 	start(cfg: TaskStartConfig): Promise<TaskHandle>;
 }

@@ -59,6 +59,8 @@ export interface FramerOptions {
 	heartbeatMs?: number;
 	batchMs?: number;
 	frameSize?: number;
+	/** Resolves when the output can take more (the HTTP response drained); without it, a short pause. */
+	drain?: () => Promise<void>;
 }
 
 /** Batches file data into frames and writes them (or their raw bytes) through `write`. */
@@ -75,6 +77,7 @@ export class StreamFramer {
 	/** File offset just after the pending data. */
 	private endOffset = 0;
 	private closed = false;
+	private readonly drain: (() => Promise<void>) | undefined;
 	/** False once a write reported a full buffer; producers should slow down. */
 	ok = true;
 
@@ -83,6 +86,7 @@ export class StreamFramer {
 		this.plain = opts.plain ?? false;
 		this.batchMs = opts.batchMs ?? BATCH_MS;
 		this.frameSize = opts.frameSize ?? FRAME_SIZE;
+		this.drain = opts.drain;
 		if (!this.plain) {
 			this.heartbeat = setInterval(() => this.out("{}"), opts.heartbeatMs ?? HEARTBEAT_MS);
 			this.heartbeat.unref?.();
@@ -147,6 +151,13 @@ export class StreamFramer {
 			}
 		}
 		if (this.pendingLen > 0 && !this.batchTimer) this.batchTimer = setTimeout(() => this.flush(), this.batchMs);
+	}
+
+	/** Waits until the output has room again (producers call this when `ok` is false). */
+	async writable(signal: AbortSignal): Promise<void> {
+		if (this.drain) await this.drain();
+		else await sleep(20, signal);
+		this.ok = true;
 	}
 
 	/** Flushes what is pending and stops the timers. */
@@ -221,7 +232,7 @@ export async function pumpFile(framer: StreamFramer, o: PumpOptions): Promise<Pu
 				remaining -= bytesRead;
 				framer.send(o.label, buf.subarray(0, bytesRead), pos);
 				if (remaining <= 0) return "limit";
-				if (!framer.ok) await sleep(20, o.signal);
+				if (!framer.ok) await framer.writable(o.signal);
 				continue;
 			}
 			if (!o.follow) return "eof";

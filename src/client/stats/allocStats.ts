@@ -3,6 +3,7 @@
 // found by walking /proc), RSS and swap from /proc/<pid>/status, user/system CPU time from
 // /proc/<pid>/stat turned into percentages by delta trackers between samples.
 import { readdirSync, readFileSync } from "node:fs";
+import { type CgroupPaths, CgroupStatsSampler } from "./cgroupStats.ts";
 import type { CpuCompute } from "./hostStats.ts";
 
 export interface MemoryStats {
@@ -280,6 +281,7 @@ function addUsage(into: ResourceUsage, u: ResourceUsage): void {
 /** The stats of one allocation: a sampler per task, fed the live pid of each running task. */
 export class AllocStatsCollector {
 	private readonly samplers = new Map<string, TaskStatsSampler>();
+	private readonly cgroupSamplers = new Map<string, CgroupStatsSampler>();
 	private readonly procRoot: string;
 
 	constructor(procRoot = "/proc") {
@@ -290,8 +292,14 @@ export class AllocStatsCollector {
 	 * livePids: task name → pid of each running task. With `task`, only that task is reported
 	 * (an unknown or not running task yields an error the caller maps to 404/500).
 	 */
-	sample(livePids: Record<string, number>, compute: CpuCompute, task?: string): AllocResourceUsage {
+	sample(
+		livePids: Record<string, number>,
+		compute: CpuCompute,
+		task?: string,
+		cgroups: Record<string, CgroupPaths> = {},
+	): AllocResourceUsage {
 		for (const name of this.samplers.keys()) if (!(name in livePids)) this.samplers.delete(name);
+		for (const name of this.cgroupSamplers.keys()) if (!(name in cgroups)) this.cgroupSamplers.delete(name);
 		const res: AllocResourceUsage = { ResourceUsage: emptyUsage(), Tasks: {}, Timestamp: 0 };
 		for (const [name, pid] of Object.entries(livePids)) {
 			if (task !== undefined && name !== task) continue;
@@ -301,6 +309,17 @@ export class AllocStatsCollector {
 				this.samplers.set(name, s);
 			}
 			const tru = s.sample(pid, compute);
+			const cg = cgroups[name];
+			if (cg) {
+				// A task in cgroups is measured as Nomad's cgroup executor does: the totals (with cache,
+				// kernel usage and throttling) from its cgroups, the per-pid breakdown from /proc.
+				let cs = this.cgroupSamplers.get(name);
+				if (!cs) {
+					cs = new CgroupStatsSampler();
+					this.cgroupSamplers.set(name, cs);
+				}
+				tru.ResourceUsage = cs.sample(cg, compute);
+			}
 			res.Tasks[name] = tru;
 			addUsage(res.ResourceUsage, tru.ResourceUsage);
 			if (tru.Timestamp > res.Timestamp) res.Timestamp = tru.Timestamp;

@@ -25,6 +25,10 @@ export async function registerNode(srv: Server, node: Row): Promise<RegisterNode
 	if (!node.ID || typeof node.ID !== "string") throw new CodedError(400, "missing node ID for client registration");
 	if (!node.Datacenter) throw new CodedError(400, "missing datacenter for client registration");
 	const existing = srv.state.get("nodes", node.ID);
+	// A registered node keeps its secret: another agent cannot take its ID over.
+	if (existing?.SecretID && existing.SecretID !== node.SecretID) {
+		throw new CodedError(403, "node secret ID does not match. Not registering node.");
+	}
 	const now = new Date();
 	const r = await srv.apply(NodeCmd.register, {
 		Node: {

@@ -99,7 +99,7 @@ export async function stopAlloc(
 /** PUT /v1/system/gc: every collector, no age thresholds. */
 export async function forceGC(srv: Server, w: WriteRequest): Promise<GCResult> {
 	srv.checkRoute(w.Region, { write: true });
-	return runCoreGC(srv, { eval: 0, batchEval: 0, job: 0, node: 0 });
+	return runCoreGC(srv, { eval: 0, batchEval: 0, job: 0, node: 0, aclToken: 0 });
 }
 
 export { DEFAULT_GC_THRESHOLDS };

@@ -73,3 +73,26 @@ test("a server restarted on the same log comes back with exactly its state and i
 		rmSync(dir, { recursive: true, force: true });
 	}
 });
+
+test("stats: hashicorp/raft's keys with string values from the log and the FSM", async () => {
+	const raft = newRaft(createMemoryLog(), 3);
+	await raft.start();
+	const empty = raft.stats({ leader: false, address: "127.0.0.1:4647" });
+	assert.equal(empty.state, "Follower");
+	assert.equal(empty.last_contact, "never");
+	assert.equal(empty.last_log_index, "0");
+	for (let i = 0; i < 4; i++) await raft.apply("NamespaceUpsert", { Namespaces: [{ Name: `s${i}` }] });
+	await raft.snapshot();
+	const s = raft.stats({ leader: true, address: "127.0.0.1:4647" });
+	assert.equal(s.state, "Leader");
+	assert.equal(s.applied_index, "4");
+	assert.equal(s.commit_index, "4");
+	assert.equal(s.last_log_index, "4");
+	assert.equal(s.last_snapshot_index, "4");
+	assert.equal(s.fsm_pending, "0");
+	assert.equal(s.num_peers, "0");
+	assert.equal(s.last_contact, "0");
+	assert.equal(s.latest_configuration, "[{Suffrage:Voter ID:127.0.0.1:4647 Address:127.0.0.1:4647}]");
+	for (const v of Object.values(s)) assert.equal(typeof v, "string");
+	await raft.close();
+});

@@ -82,6 +82,37 @@ export class Raft {
 	}
 
 	/**
+	 * hashicorp/raft's Stats() keys, as /v1/agent/self reports them (string values). There is one
+	 * self-elected server and no elections: a leader is in term 1, and entries and snapshots carry
+	 * term 1 once they exist. fsm_pending counts durable entries waiting for an earlier index.
+	 */
+	stats(self: { leader: boolean; address: string }): Record<string, string> {
+		const lastIndex = this.log.lastIndex();
+		const stats: Record<string, string> = {
+			state: self.leader ? "Leader" : "Follower",
+			term: self.leader ? "1" : "0",
+			last_log_index: String(lastIndex),
+			last_log_term: lastIndex > 0 ? "1" : "0",
+			commit_index: String(lastIndex),
+			applied_index: String(this.applied),
+			fsm_pending: String(this.committed.size),
+			last_snapshot_index: String(this.lastSnapshotIndex),
+			last_snapshot_term: this.lastSnapshotIndex > 0 ? "1" : "0",
+			protocol_version: "3",
+			protocol_version_min: "0",
+			protocol_version_max: "3",
+			snapshot_version_min: "0",
+			snapshot_version_max: "1",
+			latest_configuration_index: self.leader ? "1" : "0",
+			latest_configuration: self.leader ? `[{Suffrage:Voter ID:${self.address} Address:${self.address}}]` : "[]",
+			// Voters other than this server.
+			num_peers: "0",
+			last_contact: self.leader ? "0" : "never",
+		};
+		return stats;
+	}
+
+	/**
 	 * Appends a command and resolves with the FSM's outcome once it is durable and applied.
 	 * Rejects if the log cannot make it durable (nothing was applied then).
 	 */

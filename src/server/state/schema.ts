@@ -27,6 +27,14 @@ export const TABLES = {
 	cluster_meta: { primaryKey: () => "cluster" },
 	namespaces: { primaryKey: (r) => r.Name as string },
 	root_keys: { primaryKey: (r) => r.KeyID as string, indexes: { state: (r) => r.State as string } },
+	acl_policies: { primaryKey: (r) => r.Name as string },
+	/** ACL tokens by AccessorID; the secret is only kept hashed (index) and sealed (see server/acl). */
+	acl_tokens: { primaryKey: (r) => r.AccessorID as string, indexes: { secret: (r) => r.SecretHash as string } },
+	acl_roles: { primaryKey: (r) => r.ID as string, indexes: { name: (r) => r.Name as string } },
+	/** One-time tokens by the hash of their secret. */
+	acl_onetime: { primaryKey: (r) => r.SecretHash as string },
+	/** One row, key "bootstrap": the index at which ACLs were bootstrapped. */
+	acl_bootstrap: { primaryKey: () => "bootstrap" },
 	/** Current version of each job. Key: namespace \0 job ID. */
 	jobs: {
 		primaryKey: byNsAndId,

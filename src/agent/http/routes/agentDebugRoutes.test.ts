@@ -3,9 +3,11 @@
 import assert from "node:assert/strict";
 import { type IncomingMessage, request } from "node:http";
 import { after, before, test } from "node:test";
+import { ACL } from "../../../acl/acl.ts";
 import { parseFrames } from "../../../client/fs/stream.ts";
 import { Logger, LogHub } from "../../../lib/logger.ts";
 import { MetricsRegistry } from "../../../lib/metrics.ts";
+import { enforced } from "../authorize.ts";
 import { HttpServer } from "../httpServer.ts";
 import { Router } from "../router.ts";
 import { agentDebugRoutes } from "./agentDebugRoutes.ts";
@@ -16,6 +18,7 @@ const hub = new LogHub();
 const servers: HttpServer[] = [];
 let debugOn = "";
 let debugOff = "";
+let aclsOn = "";
 
 function fakeAgent(enableDebug: boolean): AgentHandle {
 	return {
@@ -25,13 +28,29 @@ function fakeAgent(enableDebug: boolean): AgentHandle {
 		metrics: new MetricsRegistry({ interval: 10_000, retain: 60_000 }),
 		prometheusMetrics: false,
 		enableDebug,
+		aclEnabled: false,
 		logHub: hub,
+	};
+}
+
+/** ACLs on, enable_debug off: tokens "agent-write", "agent-read", anything else has no policy. */
+function aclAgent(): AgentHandle {
+	const level = (p: string) =>
+		ACL.fromPolicies([{ Namespaces: [], NodePools: [], HostVolumes: [], Agent: { Policy: p } }]);
+	return {
+		...fakeAgent(false),
+		aclEnabled: true,
+		resolveToken: async (secret) => ({
+			acl: secret === "agent-write" ? level("write") : secret === "agent-read" ? level("read") : ACL.fromPolicies([]),
+			token: undefined,
+		}),
 	};
 }
 
 async function serve(agent: AgentHandle): Promise<string> {
 	const router = new Router();
-	for (const r of [...agentHostRoutes(agent), ...agentDebugRoutes(agent)]) router.add(r);
+	for (const r of [...agentHostRoutes(agent), ...agentDebugRoutes(agent)])
+		router.add({ ...r, handler: enforced(r, agent) });
 	const s = new HttpServer({ host: "127.0.0.1", port: 0, router, logger: new Logger(new LogHub()) });
 	servers.push(s);
 	return `http://127.0.0.1:${(await s.listen()).port}`;
@@ -40,6 +59,7 @@ async function serve(agent: AgentHandle): Promise<string> {
 before(async () => {
 	debugOn = await serve(fakeAgent(true));
 	debugOff = await serve(fakeAgent(false));
+	aclsOn = await serve(aclAgent());
 });
 after(async () => {
 	await Promise.all(servers.map((s) => s.close()));
@@ -97,8 +117,8 @@ test("concurrent monitors at different levels; a disconnect removes the subscrib
 	await waitUntil(() => !hub.enabled("error"));
 });
 
-async function get(url: string): Promise<{ status: number; body: string; type: string | null }> {
-	const r = await fetch(url);
+async function get(url: string, token = ""): Promise<{ status: number; body: string; type: string | null }> {
+	const r = await fetch(url, { headers: token ? { "X-Nomad-Token": token } : {} });
 	return { status: r.status, body: await r.text(), type: r.headers.get("content-type") };
 }
 
@@ -140,4 +160,16 @@ test("pprof routing: no index, Go's not-found text, both targets rejected", asyn
 	const cmd = await get(`${debugOn}/v1/agent/pprof/cmdline`);
 	assert.equal(cmd.type, "text/plain; charset=utf-8");
 	assert.equal(cmd.body.split("\u0000")[0], process.execPath);
+});
+
+test("ACLs on: the token decides, whatever enable_debug says (the seed's table)", async () => {
+	assert.equal((await get(`${aclsOn}/v1/agent/pprof/cmdline`, "agent-write")).status, 200);
+	assert.deepEqual((await get(`${aclsOn}/v1/agent/pprof/cmdline`, "agent-read")).status, 403);
+	assert.equal((await get(`${aclsOn}/v1/agent/host`, "agent-read")).status, 200);
+	assert.deepEqual(await get(`${aclsOn}/v1/agent/host`, "nobody"), {
+		status: 403,
+		body: "Permission denied",
+		type: "text/plain; charset=utf-8",
+	});
+	assert.equal((await get(`${aclsOn}/v1/agent/monitor`, "nobody")).status, 403);
 });

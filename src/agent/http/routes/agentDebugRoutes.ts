@@ -1,11 +1,11 @@
 // /v1/agent/monitor (the agent's live log at the caller's level, framed or plain) and
-// /v1/agent/pprof/<kind> (runtime profiles; with ACLs disabled only when enable_debug is set, as
-// Nomad's AllowAgentDebug). Both answer here or on the node/server named by node_id / server_id.
+// /v1/agent/pprof/<kind> (runtime profiles: agent:write, and with ACLs disabled only when
+// enable_debug is set, as Nomad's AllowAgentDebug). Both answer here or on the node/server named by node_id / server_id.
 // The work is in src/agent/monitor.ts and src/agent/pprof/; docs/agent-debug.md describes both.
 
-import { CodedError, ErrMsg, forbidden } from "../../../lib/errors.ts";
+import { CodedError, ErrMsg } from "../../../lib/errors.ts";
 import { parseLogLevel } from "../../../lib/logger.ts";
-import { agentIdentity, forwardToNode, resolveTarget, targetQuery } from "../../debugTarget.ts";
+import { agentIdentity, forwardDebug, requireDebug, resolveTarget, targetQuery } from "../../debugTarget.ts";
 import { parseGoBool } from "../query.ts";
 import { openStream } from "../respond.ts";
 import { HANDLED, RawResponse, type RequestContext, type Route } from "../types.ts";
@@ -37,15 +37,16 @@ export function agentDebugRoutes(agent: AgentHandle): Route[] {
 				const q = targetQuery(ctx);
 				if (q.nodeID !== "" && q.serverID !== "") throw new CodedError(400, BOTH_TARGETS);
 				const target = resolveTarget(agentIdentity(agent), q);
-				if (!target.local) return forwardToNode(agent, ctx, target.nodeID);
+				if (target.kind !== "local") return forwardDebug(agent, ctx, target);
 				if (!agent.logHub) throw new CodedError(501, "/v1/agent/monitor is not available on this agent");
 				const { LogMonitor } = await import("../../monitor.ts");
 				const w = openStream(ctx, plain ? "text/plain" : "application/json");
-				// The status goes out now: a quiet plain monitor has no heartbeat to carry it.
-				ctx.res.flushHeaders();
+				// The status goes out now: a quiet plain monitor has no heartbeat to carry it. (A request
+				// forwarded from another agent has a response that sends its head at writeHead already.)
+				(ctx.res as { flushHeaders?: () => void }).flushHeaders?.();
 				const monitor = new LogMonitor(
 					agent.logHub,
-					{ write: (c) => w.write(c), onDrain: (cb) => w.onDrain(cb) },
+					{ write: (c) => w.write(c), onDrain: (cb) => void w.drain().then(cb) },
 					{ level, json, includeLocation, plain },
 				);
 				monitor.start();
@@ -71,8 +72,8 @@ export function agentDebugRoutes(agent: AgentHandle): Route[] {
 				if (q.nodeID !== "" && q.serverID !== "") throw new CodedError(400, BOTH_TARGETS);
 				const target = resolveTarget(agentIdentity(agent), q);
 				// The target decides on its own enable_debug, as Nomad checks it where the profile runs.
-				if (!target.local) return forwardToNode(agent, ctx, target.nodeID);
-				if (!agent.enableDebug) throw forbidden();
+				if (target.kind !== "local") return forwardDebug(agent, ctx, target);
+				requireDebug(agent, ctx);
 				const r = await runPprof({ kind: ctx.rest, ...params, signal: ctx.signal });
 				const { "Content-Type": contentType, ...rest } = r.headers;
 				Object.assign(ctx.headers, rest);

@@ -1,6 +1,6 @@
 // The minimal agent endpoints of the foundation: /v1/agent/health. The rest of the agent API
 // (self, members, monitor, ...) is its own issue.
-import { CodedError } from "../../../lib/errors.ts";
+import { CodedError, ErrMsg } from "../../../lib/errors.ts";
 import { byMethod } from "../methods.ts";
 import { parseQueryOptions } from "../query.ts";
 import { RawResponse, type Route } from "../types.ts";
@@ -30,7 +30,7 @@ export function agentRoutes(agent: AgentHandle): Route[] {
 			acl: "none",
 			handler: byMethod({
 				GET: (ctx) => {
-					parseQueryOptions(ctx, agent.region);
+					const q = parseQueryOptions(ctx, agent.region);
 					const health: { client?: AgentHealth; server?: AgentHealth } = {};
 					let getClient = true;
 					let getServer = true;
@@ -55,13 +55,22 @@ export function agentRoutes(agent: AgentHandle): Route[] {
 								: { ok: true, message: "ok" };
 					}
 					if (getServer && agent.server) {
-						health.server =
-							agent.server.leaderAddress() === "" ? { ok: false, message: "no leader" } : { ok: true, message: "ok" };
+						// Nomad asks Status.Leader in the ?region= given: another region's leader is out of reach.
+						if (!agent.server.regions().includes(q.Region)) {
+							health.server = { ok: false, message: ErrMsg.noPathToRegion };
+						} else {
+							health.server =
+								agent.server.leaderAddress() === "" ? { ok: false, message: "no leader" } : { ok: true, message: "ok" };
+						}
 					}
-					const ok = (health.client?.ok ?? true) && (health.server?.ok ?? true);
-					if (ok) return health;
+					// Client first, then server, whatever order ?type= named them in (Go's struct order).
+					const body: { client?: AgentHealth; server?: AgentHealth } = {};
+					if (health.client) body.client = health.client;
+					if (health.server) body.server = health.server;
+					const ok = (body.client?.ok ?? true) && (body.server?.ok ?? true);
+					if (ok) return body;
 					// Unhealthy: 500 with the same JSON, sent as text (Nomad's CodedError path).
-					return new RawResponse(JSON.stringify(health), "text/plain; charset=utf-8", 500);
+					return new RawResponse(JSON.stringify(body), "text/plain; charset=utf-8", 500);
 				},
 			}),
 		},

@@ -65,3 +65,38 @@ test("self: server member, stats maps of strings, client stats", () => {
 		for (const v of Object.values(group)) assert.equal(typeof v, "string");
 	}
 });
+
+test("self: raft stats as the server's Raft.stats() gives them; runtime keys as Nomad's", () => {
+	const raft = { state: "Leader", applied_index: "7", fsm_pending: "0", last_contact: "0" };
+	const self = agentSelf({
+		config: {},
+		nodeName: "n1",
+		region: "global",
+		datacenter: "dc1",
+		version: "2.0.5",
+		server: {
+			serfAddr: "127.0.0.1",
+			serfPort: 4648,
+			rpcAddr: "127.0.0.1",
+			rpcPort: 4647,
+			bootstrapExpect: 3,
+			leader: true,
+			leaderAddr: "127.0.0.1:4647",
+			regions: 1,
+			appliedIndex: 7,
+			lastLogIndex: 7,
+			raft,
+		},
+	}) as Record<string, any>;
+	assert.deepEqual(self.stats.raft, raft);
+	assert.equal(self.stats.nomad.bootstrap, "false");
+	assert.deepEqual(Object.keys(self.stats.runtime).sort(), [
+		"arch",
+		"cpu_count",
+		"goroutines",
+		"kernel.name",
+		"max_procs",
+		"version",
+	]);
+	assert.notEqual(self.stats.runtime.arch, "x64", "Go's GOARCH names");
+});

@@ -5,6 +5,9 @@ import { arch, availableParallelism, platform } from "node:os";
 import { formatDuration } from "../../../lib/duration.ts";
 import { redactSecrets } from "../../../lib/redact.ts";
 
+/** Node's os.arch() names where Go's GOARCH differs. */
+const GOARCH: Record<string, string> = { x64: "amd64", ia32: "386", x32: "386" };
+
 export interface SelfInputs {
 	config: Record<string, unknown>;
 	nodeName: string;
@@ -22,6 +25,8 @@ export interface SelfInputs {
 		regions: number;
 		appliedIndex: number;
 		lastLogIndex: number;
+		/** hashicorp/raft's Stats() map (Raft.stats); absent → the basic indexes above. */
+		raft?: Record<string, string>;
 	};
 	client?: {
 		nodeID: string;
@@ -73,7 +78,7 @@ export function agentSelf(i: SelfInputs): Record<string, unknown> {
 	const stats: Record<string, Record<string, string>> = {
 		runtime: {
 			"kernel.name": platform(),
-			arch: arch() === "x64" ? "amd64" : arch(),
+			arch: GOARCH[arch()] ?? arch(),
 			version: process.version,
 			max_procs: String(availableParallelism()),
 			goroutines: String(1 + process.getActiveResourcesInfo().length),
@@ -88,7 +93,7 @@ export function agentSelf(i: SelfInputs): Record<string, unknown> {
 			bootstrap: String(i.server.bootstrapExpect === 1),
 			known_regions: String(i.server.regions),
 		};
-		stats.raft = {
+		stats.raft = i.server.raft ?? {
 			applied_index: String(i.server.appliedIndex),
 			commit_index: String(i.server.lastLogIndex),
 			last_log_index: String(i.server.lastLogIndex),

@@ -1,10 +1,11 @@
-// /v1/client/allocation/<id>/{restart,signal,stats}: lifecycle actions on an allocation and its
-// resource usage, served by the client that runs it. Only this agent's own client is reachable
-// until the agent RPC transport exists; the rest of the client API (fs, logs, gc) is its own issue.
+// /v1/client/allocation/<id>/{restart,signal,stats,gc}: lifecycle actions on an allocation and its
+// resource usage, served by the client that runs it — this agent's own, or the owning node's
+// through agent RPC forwarding (clientTarget.ts).
 import { CodedError } from "../../../lib/errors.ts";
 import { decodeOptionalBody, foldKeys } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
-import type { Route } from "../types.ts";
+import { HANDLED, type Route } from "../types.ts";
+import { allocTarget } from "./clientTarget.ts";
 import type { AgentHandle } from "./context.ts";
 
 export function clientAllocRoutes(agent: AgentHandle): Route[] {
@@ -12,6 +13,13 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 		{
 			pattern: "/v1/client/allocation/",
 			acl: "namespace:alloc-lifecycle",
+			aclFor: (ctx) => {
+				const action = ctx.rest.split("/")[1];
+				if (action === "stats") return "namespace:read-job";
+				if (action === "gc") return "namespace:gc-allocation|submit-job";
+				return "namespace:alloc-lifecycle";
+			},
+			aclObject: (ctx) => ({ table: "allocs", id: ctx.rest.split("/")[0] }),
 			cors: true,
 			handler: async (ctx) => {
 				const parts = ctx.rest.split("/");
@@ -20,11 +28,8 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 				if (action !== "restart" && action !== "signal" && action !== "stats" && action !== "gc") {
 					throw new CodedError(501, `${ctx.path} is not implemented in nomad-ts yet`);
 				}
-				const runner = agent.localRunner?.(allocID);
-				if (!runner) {
-					const known = agent.server?.state.get("allocs", allocID);
-					throw new CodedError(404, known ? "No path to node" : `Unknown allocation "${allocID}"`);
-				}
+				const runner = await allocTarget(agent, ctx, allocID);
+				if (runner === HANDLED) return HANDLED;
 				if (action === "gc") {
 					// Only terminal allocations are collected (their directory is removed).
 					if (!(await agent.localGC?.collect(allocID))) {
@@ -33,7 +38,6 @@ export function clientAllocRoutes(agent: AgentHandle): Route[] {
 					return null;
 				}
 				if (action === "stats") {
-					// ACL (when enforced): namespace:read-job, not the route's alloc-lifecycle.
 					const task = ctx.query.get("task") ?? "";
 					return runner.stats(task === "" ? undefined : task);
 				}

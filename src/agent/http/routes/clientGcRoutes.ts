@@ -1,7 +1,8 @@
-// /v1/client/gc: garbage-collects every terminal allocation on this agent's client (their
-// directories are removed). With `node_id` naming another node it needs forwarding (not built).
+// /v1/client/gc: garbage-collects every terminal allocation on a client (their directories are
+// removed) — this agent's own, or with `node_id` another node's, through forwarding.
 import { CodedError } from "../../../lib/errors.ts";
-import type { Route } from "../types.ts";
+import { HANDLED, type Route } from "../types.ts";
+import { nodeTarget } from "./clientTarget.ts";
 import type { AgentHandle } from "./context.ts";
 
 export function clientGcRoutes(agent: AgentHandle): Route[] {
@@ -10,13 +11,9 @@ export function clientGcRoutes(agent: AgentHandle): Route[] {
 			pattern: "/v1/client/gc",
 			acl: "node:write",
 			handler: async (ctx) => {
+				if ((await nodeTarget(agent, ctx, ctx.query.get("node_id") ?? "")) === HANDLED) return HANDLED;
 				const gc = agent.localGC;
-				const nodeID = ctx.query.get("node_id") ?? "";
-				if (!gc) {
-					if (!nodeID) throw new CodedError(400, "No local Node and node_id not provided");
-					throw new CodedError(404, "No path to node");
-				}
-				if (nodeID && nodeID !== gc.nodeID) throw new CodedError(404, "No path to node");
+				if (!gc) throw new CodedError(400, "No local Node and node_id not provided");
 				await gc.collectAll();
 				return null;
 			},

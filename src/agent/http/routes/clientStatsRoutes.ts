@@ -1,8 +1,9 @@
-// /v1/client/stats: the host resource usage of this agent's client (Nomad's HostStats), sampled
-// every telemetry collection_interval. Another node's stats need the agent RPC transport: for now a
-// node_id other than our own answers "No path to node".
+// /v1/client/stats: the host resource usage of a client (Nomad's HostStats), sampled every
+// telemetry collection_interval — this agent's own, or with `node_id` another node's, reached
+// through agent RPC forwarding (clientTarget.ts).
 import { CodedError } from "../../../lib/errors.ts";
-import type { Route } from "../types.ts";
+import { HANDLED, type Route } from "../types.ts";
+import { nodeTarget } from "./clientTarget.ts";
 import type { AgentHandle } from "./context.ts";
 
 export function clientStatsRoutes(agent: AgentHandle): Route[] {
@@ -11,10 +12,9 @@ export function clientStatsRoutes(agent: AgentHandle): Route[] {
 			pattern: "/v1/client/stats",
 			acl: "node:read",
 			cors: true,
-			handler: (ctx) => {
+			handler: async (ctx) => {
+				if ((await nodeTarget(agent, ctx, ctx.query.get("node_id") ?? "")) === HANDLED) return HANDLED;
 				const local = agent.hostStats?.();
-				const nodeID = ctx.query.get("node_id") ?? "";
-				if (nodeID !== "" && nodeID !== local?.nodeID) throw new CodedError(404, "No path to node");
 				if (!local) throw new CodedError(400, "No local Node and node_id not provided");
 				return local.stats;
 			},

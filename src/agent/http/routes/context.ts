@@ -6,6 +6,7 @@ import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
 import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { LogHub } from "../../../lib/logger.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
+import type { Identity } from "../../../server/acl/resolver.ts";
 import type { Server } from "../../../server/server.ts";
 import type { HANDLED, RequestContext } from "../types.ts";
 import type { SelfInputs } from "./agentSelf.ts";
@@ -13,10 +14,13 @@ import type { SelfInputs } from "./agentSelf.ts";
 export interface ClientHandle {
 	/** RPC addresses of the servers this client talks to. */
 	servers(): string[];
+	/** Replaces them (resolved and pinged; rejects when none answers). Resolves with how many were kept. */
+	setServers?(servers: string[]): Promise<number>;
 }
 
 /** What routes may do with an allocation running on this agent's client. */
 export interface LocalAllocRunner {
+	readonly namespace: string;
 	restart(task: string | undefined): Promise<void>;
 	signal(task: string | undefined, signal: string): Promise<void>;
 	/** Absolute path of the allocation directory (the fs API's root). */
@@ -35,6 +39,10 @@ export interface AgentHandle {
 	readonly enableDebug: boolean;
 	/** The agent's log hub: /v1/agent/monitor adds a sink per subscriber. */
 	readonly logHub?: LogHub;
+	/** acl.enabled: every request's token is resolved and checked against the route's capability. */
+	readonly aclEnabled: boolean;
+	/** Token secret → identity; throws 403 for unknown/expired tokens. */
+	resolveToken?(secret: string): Promise<Identity>;
 	/** What /v1/agent/self reports. */
 	selfInfo?(): SelfInputs;
 	/** Garbage collection on this agent's own client, if it has one. */
@@ -52,6 +60,12 @@ export interface AgentHandle {
 	 * when the node is unknown or not connected. Absent on agents without a server.
 	 */
 	forwardToNode?(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED>;
+	/**
+	 * A client-only agent's way to the rest of the cluster: answers this request through its server
+	 * (which forwards it to the owning node), writing the response to ctx.res; returns HANDLED.
+	 * Absent on agents without a connection to remote servers.
+	 */
+	forwardToServer?(ctx: RequestContext): Promise<typeof HANDLED>;
 }
 
 /** Sets X-Nomad-Index / LastContact / KnownLeader (and NextToken when there is one), as setMeta. */

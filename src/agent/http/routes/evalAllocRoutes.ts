@@ -74,6 +74,7 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 		{
 			pattern: "/v1/evaluation/",
 			acl: "namespace:read-job",
+			aclObject: (ctx) => ({ table: "evals", id: ctx.rest.split("/")[0] }),
 			handler: byMethod({
 				GET: async (ctx) => {
 					const { q, meta } = read(ctx);
@@ -116,6 +117,7 @@ export function evalAllocRoutes(agent: AgentHandle): Route[] {
 		{
 			pattern: "/v1/allocation/",
 			acl: { GET: "namespace:read-job", PUT: "namespace:alloc-lifecycle", POST: "namespace:alloc-lifecycle" },
+			aclObject: (ctx) => ({ table: "allocs", id: ctx.rest.split("/")[0] }),
 			handler: (ctx) => {
 				const parts = ctx.rest.split("/");
 				if (parts.length > 2 || parts[0] === "") throw new CodedError(404, "resource not found");

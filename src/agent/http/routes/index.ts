@@ -1,9 +1,13 @@
 // Every route of the HTTP API, in one router.
+import { enforced } from "../authorize.ts";
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
+import { aclRoutes } from "./aclRoutes.ts";
 import { agentDebugRoutes } from "./agentDebugRoutes.ts";
 import { agentHostRoutes } from "./agentHostRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
+import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
+import { agentServersRoutes } from "./agentServersRoutes.ts";
 import { clientAllocRoutes } from "./clientAllocRoutes.ts";
 import { clientFsRoutes } from "./clientFsRoutes.ts";
 import { clientGcRoutes } from "./clientGcRoutes.ts";
@@ -28,6 +32,9 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...agentRoutes(agent),
 		...agentHostRoutes(agent),
 		...agentDebugRoutes(agent),
+		...aclRoutes(agent),
+		...agentServersRoutes(agent),
+		...agentSchedulerRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
@@ -40,7 +47,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...clientStatsRoutes(agent),
 		...miscRoutes(),
 	];
-	return [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
+	const routes = [...built, ...notBuiltRoutes(new Set(built.map((r) => r.pattern)))];
+	return routes.map((r) => ({ ...r, handler: enforced(r, agent) }));
 }
 
 export function buildRouter(agent: AgentHandle): Router {
