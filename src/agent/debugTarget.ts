@@ -100,3 +100,13 @@ export function requireDebug(agent: AgentHandle, ctx: RequestContext): void {
 	const acl = ctx.identity?.acl ?? ACL.aclsDisabled();
 	if (!acl.allowAgentDebug(agent.enableDebug)) throw forbidden();
 }
+
+/**
+ * /v1/agent/host on the node a server forwarded it to: Nomad's client Agent.Host lets agent:read
+ * through (always, with ACLs off) or enable_debug; the server already applied AllowAgentDebug.
+ */
+export function requireHostAccess(agent: AgentHandle, ctx: RequestContext): void {
+	if (ctx.forwardedFrom !== "server") return requireDebug(agent, ctx);
+	const acl = ctx.identity?.acl ?? ACL.aclsDisabled();
+	if (!acl.allowAgentRead() && !agent.enableDebug) throw forbidden();
+}

@@ -41,9 +41,6 @@ export function agentDebugRoutes(agent: AgentHandle): Route[] {
 				if (!agent.logHub) throw new CodedError(501, "/v1/agent/monitor is not available on this agent");
 				const { LogMonitor } = await import("../../monitor.ts");
 				const w = openStream(ctx, plain ? "text/plain" : "application/json");
-				// The status goes out now: a quiet plain monitor has no heartbeat to carry it. (A request
-				// forwarded from another agent has a response that sends its head at writeHead already.)
-				(ctx.res as { flushHeaders?: () => void }).flushHeaders?.();
 				const monitor = new LogMonitor(
 					agent.logHub,
 					{ write: (c) => w.write(c), onDrain: (cb) => void w.drain().then(cb) },

@@ -3,7 +3,7 @@
 // node_id / server_id: {AgentID, HostData} from the agent they name.
 
 import { CodedError } from "../../../lib/errors.ts";
-import { agentIdentity, forwardDebug, requireDebug, resolveTarget, targetQuery } from "../../debugTarget.ts";
+import { agentIdentity, forwardDebug, requireHostAccess, resolveTarget, targetQuery } from "../../debugTarget.ts";
 import { byMethod } from "../methods.ts";
 import type { Route } from "../types.ts";
 import type { AgentHandle } from "./context.ts";
@@ -15,7 +15,7 @@ export function agentHostRoutes(agent: AgentHandle): Route[] {
 			acl: "agent:read",
 			handler: byMethod({
 				GET: async (ctx) => {
-					requireDebug(agent, ctx);
+					requireHostAccess(agent, ctx);
 					const q = targetQuery(ctx);
 					if (q.nodeID !== "" && q.serverID !== "") {
 						throw new CodedError(400, "Can only forward to either client node or server");
