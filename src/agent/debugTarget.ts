@@ -106,7 +106,10 @@ export function requireDebug(agent: AgentHandle, ctx: RequestContext): void {
  * through (always, with ACLs off) or enable_debug; the server already applied AllowAgentDebug.
  */
 export function requireHostAccess(agent: AgentHandle, ctx: RequestContext): void {
-	if (ctx.forwardedFrom !== "server") return requireDebug(agent, ctx);
+	if (ctx.forwardedFrom !== "server") {
+		requireDebug(agent, ctx);
+		return;
+	}
 	const acl = ctx.identity?.acl ?? ACL.aclsDisabled();
 	if (!acl.allowAgentRead() && !agent.enableDebug) throw forbidden();
 }
