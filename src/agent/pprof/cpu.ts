@@ -64,6 +64,9 @@ export function cpuProfileToPprof(p: V8CpuProfile, intervalUs: number, wallStart
 	if (p.samples) for (const id of p.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
 	else for (const n of p.nodes) if (n.hitCount) hits.set(n.id, n.hitCount);
 	for (const [id, count] of hits) {
+		// "(idle)" is V8's name for time the thread waited for work: not CPU time, which is all a Go
+		// CPU profile (and its cpu/nanoseconds sample type) counts.
+		if (byId.get(id)?.callFrame.functionName === "(idle)") continue;
 		const stack: Frame[] = [];
 		for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
 			const node = byId.get(cur);

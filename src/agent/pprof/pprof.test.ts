@@ -8,17 +8,18 @@ import { goroutineProfile, threadcreateProfile } from "./runtimeProfiles.ts";
 
 const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber });
 
-test("a V8 CPU profile becomes a pprof profile: leaf-first stacks, counts and cpu time", () => {
+test("a V8 CPU profile becomes a pprof profile: leaf-first stacks, counts and cpu time, no idle time", () => {
 	const v8: V8CpuProfile = {
 		nodes: [
-			{ id: 1, callFrame: frame("(root)", "", -1), children: [2, 4] },
+			{ id: 1, callFrame: frame("(root)", "", -1), children: [2, 4, 5] },
 			{ id: 2, callFrame: frame("main", "file:///app/main.js", 9), children: [3] },
 			{ id: 3, callFrame: frame("", "file:///app/work.js", 1) },
 			{ id: 4, callFrame: frame("(garbage collector)", "", -1) },
+			{ id: 5, callFrame: frame("(idle)", "", -1) },
 		],
 		startTime: 0,
 		endTime: 1_000_000,
-		samples: [3, 3, 3, 2, 4],
+		samples: [3, 3, 3, 2, 4, 5, 5, 5, 5],
 	};
 	const p = decodeProfile(cpuProfileToPprof(v8, 1000).encode());
 	const s = p.stringTable.strings;
