@@ -1,6 +1,5 @@
 // The agent: one process holding a server and/or a client, the HTTP API in front of them, and the
 // listeners on the RPC and Serf ports. It wires layers together and owns start/stop order.
-import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { mkdirSync } from "node:fs";
 import { createServer as createHttpServer, type Server as NodeHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server as TcpServer } from "node:net";
@@ -15,7 +14,11 @@ import { MetricsRegistry } from "../lib/metrics.ts";
 import { startRuntimeMetrics } from "../lib/runtimeMetrics.ts";
 import { fullVersion } from "../lib/version.ts";
 import type { RpcClient, RpcServer } from "../rpc/transport.ts";
+
 import type { Identity } from "../server/acl/resolver.ts";
+
+import type { ServerMember, ServerMembersResponse } from "../server/membership/types.ts";
+
 import { Server } from "../server/server.ts";
 import type { Simulator } from "../server/simulator/simulator.ts";
 import { assembleClient, type ClientAssembly, inProcessServerAPI } from "./clientAssembly.ts";
@@ -27,7 +30,9 @@ import type { Router } from "./http/router.ts";
 import type { SelfInputs } from "./http/routes/agentSelf.ts";
 import type { AgentHandle, ClientHandle, LocalAllocRunner } from "./http/routes/context.ts";
 import { buildRouter } from "./http/routes/index.ts";
+
 import type { HANDLED, RequestContext } from "./http/types.ts";
+import { type MembershipAssembly, startMembership } from "./membershipAssembly.ts";
 import { registerServerRpc, remoteTokenResolver, rpcServerAPI } from "./rpcEndpoints.ts";
 
 export interface AgentOptions {
@@ -50,7 +55,7 @@ export class Agent implements AgentHandle {
 	client: ClientHandle | undefined;
 	private readonly https: HttpServer[] = [];
 	private rpcListener: TcpServer | undefined;
-	private serfListeners: (TcpServer | UdpSocket)[] = [];
+	private membershipAssembly: MembershipAssembly | undefined;
 	private stopRuntimeMetrics: (() => void) | undefined;
 	private readonly simOpts: AgentOptions["sim"];
 	private clientAssembly: ClientAssembly | undefined;
@@ -73,6 +78,22 @@ export class Agent implements AgentHandle {
 			retain: opts.config.telemetry.inMemoryRetentionPeriod / 1e6,
 			defaultLabels: opts.config.telemetry.disableHostname ? {} : { host: opts.config.nodeName },
 		});
+	}
+
+	/** This server's gossip membership (undefined on client-only agents). */
+	get membership() {
+		return this.membershipAssembly?.membership;
+	}
+
+	/**
+	 * /v1/agent/members: this server's view of the gossip pool; a client-only agent asks one of its
+	 * servers over agent RPC (Nomad forwards Status.Members the same way).
+	 */
+	async members(): Promise<ServerMembersResponse> {
+		const m = this.membership;
+		if (m) return serverMembersResponse(this.config, m.members());
+		if (this.rpcClient) return this.rpcClient.call<ServerMembersResponse>("Status.Members", {}, 10_000);
+		throw new CodedError(501, "This agent runs no server and knows no server to ask");
 	}
 
 	get region(): string {
@@ -131,6 +152,8 @@ export class Agent implements AgentHandle {
 				appliedIndex: srv.raft.appliedIndex,
 				lastLogIndex: srv.raft.lastLogIndex(),
 				raft: srv.raft.stats({ leader: srv.isLeader(), address: this.rpcAdvertise() }),
+				member: this.membership?.localMember(),
+				serfStats: this.membership?.stats(),
 			},
 			client: client && {
 				nodeID: client.nodeID,
@@ -329,9 +352,8 @@ export class Agent implements AgentHandle {
 	}
 
 	/**
-	 * Holds the RPC and Serf ports so the agent owns exactly the ports it was given. A server
-	 * answers agent RPC on its RPC port; gossip membership (Serf) is a later issue, so Serf
-	 * connections are accepted and closed and UDP packets dropped, as is a client-only agent's RPC port.
+	 * Opens the RPC port (agent RPC on a server; held, accept-and-close, on a client-only agent)
+	 * and, on a server, gossip membership on the Serf port (src/server/membership).
 	 */
 	private async listenRpcAndSerf(): Promise<void> {
 		const c = this.config;
@@ -347,7 +369,7 @@ export class Agent implements AgentHandle {
 			this.rpcHttp.on("upgrade", (req, socket, head) => {
 				rpcReady ??= import("../rpc/transport.ts").then(({ RpcServer }) => {
 					const rpcServer = new RpcServer();
-					registerServerRpc(rpcServer, server);
+					registerServerRpc(rpcServer, server, { members: () => this.members() });
 					// Client-only agents hand this server /v1/client/ requests for other nodes.
 					rpcServer.registerStream(
 						FORWARD_METHOD,
@@ -369,9 +391,15 @@ export class Agent implements AgentHandle {
 			this.rpcListener = await listenTcp(rpc.host, rpc.port);
 		}
 		if (c.server.enabled) {
-			const serf = splitHostPort(c.normalizedAddrs.serf);
-			this.serfListeners.push(await listenTcp(serf.host, serf.port));
-			this.serfListeners.push(await listenUdp(serf.host, serf.port));
+			// Gossip membership on the Serf port (UDP probes and gossip, TCP push-pull).
+			this.membershipAssembly = await startMembership({
+				config: c,
+				serverDataDir: c.dataDir ? join(c.dataDir, "server") : undefined,
+				rpcAdvertise: this.rpcAdvertise(),
+				logger: this.logger,
+			});
+			const membership = this.membershipAssembly.membership;
+			if (this.server) this.server.knownRegions = () => membership.regions();
 		}
 	}
 
@@ -383,8 +411,11 @@ export class Agent implements AgentHandle {
 		});
 	}
 
-	async shutdown(): Promise<void> {
+	/** Stops everything; `leave` first leaves the gossip pool gracefully (leave_on_interrupt/terminate). */
+	async shutdown(opts: { leave?: boolean } = {}): Promise<void> {
 		this.logger.info("requesting shutdown");
+		// Leave first, while the others can still be told; then stop gossiping with the rest.
+		const membershipDone = this.membershipAssembly?.stop({ leave: opts.leave });
 		this.stopRuntimeMetrics?.();
 		this.simulator?.stop();
 		this.hostStatsCollector?.stop();
@@ -398,7 +429,7 @@ export class Agent implements AgentHandle {
 		this.rpcServer?.close();
 		this.rpcHttp?.close();
 		this.rpcHttp?.closeAllConnections();
-		for (const l of this.serfListeners) l.close();
+		await membershipDone?.catch(() => {});
 		this.clientAssembly?.cleanup();
 		this.logger.info("shutdown complete");
 	}
@@ -415,14 +446,6 @@ function listenTcp(host: string, port: number): Promise<TcpServer> {
 	});
 }
 
-function listenUdp(host: string, port: number): Promise<UdpSocket> {
-	return new Promise((resolve, reject) => {
-		const sock = createSocket(host.includes(":") ? "udp6" : "udp4");
-		sock.once("error", reject);
-		sock.bind(port, host, () => {
-			sock.off("error", reject);
-			sock.on("message", () => {});
-			resolve(sock);
-		});
-	});
+function serverMembersResponse(c: AgentConfig, members: ServerMember[]): ServerMembersResponse {
+	return { ServerName: c.nodeName, ServerRegion: c.region, ServerDC: c.datacenter, Members: members };
 }

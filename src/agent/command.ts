@@ -71,7 +71,9 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
 				resolve(1);
 			}, SHUTDOWN_GRACE_MS);
 			force.unref();
-			agent.shutdown().then(
+			// leave_on_interrupt / leave_on_terminate: leave the gossip pool gracefully first
+			const leave = signal === "interrupt" ? config.leaveOnInterrupt : config.leaveOnTerminate;
+			agent.shutdown({ leave }).then(
 				() => {
 					clearTimeout(force);
 					resolve(0);

@@ -25,6 +25,15 @@ test("node_id / server_id naming this agent answer locally with its ID", () => {
 
 test("another node is forwarded; unknown servers, lost leaders and other regions fail as Nomad", () => {
 	assert.deepEqual(resolveTarget(dev, q({ nodeID: "other" })), { kind: "node", nodeID: "other" });
+	const withPeer: AgentIdentity = {
+		...dev,
+		serverID: "sid-1",
+		peers: [{ name: "n2.global", id: "sid-2", region: "global" }],
+	};
+	assert.deepEqual(resolveTarget(withPeer, q({ serverID: "sid-1" })), { kind: "local", agentID: "n1.global" });
+	// A server gossip knows but this one cannot reach over RPC yet.
+	assert.throws(() => resolveTarget(withPeer, q({ serverID: "n2.global" })), { code: 501 });
+	assert.throws(() => resolveTarget(withPeer, q({ serverID: "sid-2" })), { code: 501 });
 	assert.throws(() => resolveTarget(dev, q({ serverID: "n2.global" })), {
 		code: 500,
 		message: "unknown Nomad server n2.global",

@@ -24,17 +24,27 @@ export interface AgentIdentity {
 	hasLeader: boolean;
 	/** Node ID of this agent's client, if it runs one. */
 	nodeID?: string;
+	/** This server's ID (its "id" member tag), matched as Nomad's getServer does besides the name. */
+	serverID?: string;
+	/** The other servers gossip knows, by member name and ID. */
+	peers?: { name: string; id: string; region: string }[];
 }
 
 export function agentIdentity(agent: AgentHandle): AgentIdentity {
 	const self = agent.selfInfo?.();
 	const server = agent.server;
+	const serverName = server && self ? `${self.nodeName}.${self.region}` : undefined;
+	const members = server ? (agent.membership?.members() ?? []) : [];
 	return {
 		region: agent.region,
-		serverName: server && self ? `${self.nodeName}.${self.region}` : undefined,
+		serverName,
 		isLeader: server?.isLeader() ?? false,
 		hasLeader: (server?.leaderAddress() ?? "") !== "",
 		nodeID: self?.client?.nodeID,
+		serverID: members.find((m) => m.Name === serverName)?.Tags.id,
+		peers: members
+			.filter((m) => m.Name !== serverName && m.Status === "alive")
+			.map((m) => ({ name: m.Name, id: m.Tags.id ?? "", region: m.Tags.region ?? "" })),
 	};
 }
 
@@ -66,7 +76,13 @@ export function resolveTarget(id: AgentIdentity, q: TargetQuery): DebugTarget {
 		if (!id.hasLeader) throw new CodedError(500, ErrMsg.noLeader);
 		throw new CodedError(501, "forwarding to another server is not implemented in nomad-ts yet");
 	}
-	if (q.serverID === id.serverName) return { kind: "local", agentID: id.serverName };
+	if (q.serverID === id.serverName || (id.serverID && q.serverID === id.serverID)) {
+		return { kind: "local", agentID: id.serverName };
+	}
+	const region = q.region || id.region;
+	if (id.peers?.some((p) => p.region === region && (p.name === q.serverID || (p.id !== "" && p.id === q.serverID)))) {
+		throw new CodedError(501, "forwarding to another server is not implemented in nomad-ts yet");
+	}
 	throw new CodedError(500, `unknown Nomad server ${q.serverID}`);
 }
 

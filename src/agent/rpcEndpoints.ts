@@ -35,8 +35,15 @@ function authenticateNode(server: Server, a: Record<string, unknown>): string {
 	return nodeID;
 }
 
-export function registerServerRpc(rpc: RpcServer, server: Server): void {
+export function registerServerRpc(
+	rpc: RpcServer,
+	server: Server,
+	agent: { members?: () => Promise<unknown> } = {},
+): void {
 	rpc.register("Status.Ping", async () => ({}));
+	const members = agent.members;
+	// What a client-only agent's /v1/agent/members asks its server.
+	if (members) rpc.register("Status.Members", async () => members());
 	rpc.register("Status.Leader", async () => server.leaderAddress());
 	rpc.register("Node.Register", async (args, conn) => {
 		const node = obj(obj(args).Node) as Row;

@@ -212,8 +212,11 @@ export class Server {
 		return this.leader || this.opts.bootstrapExpect <= 1 ? [this.opts.rpcAdvertise] : [];
 	}
 
+	/** Regions known from gossip membership (set by the agent once membership runs). */
+	knownRegions: (() => string[]) | undefined;
+
 	regions(): string[] {
-		return [this.opts.region];
+		return this.knownRegions?.() ?? [this.opts.region];
 	}
 
 	get shutdownSignal(): AbortSignal {

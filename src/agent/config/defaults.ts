@@ -3,9 +3,10 @@
 // complete on its own.
 
 import { availableParallelism, hostname } from "node:os";
-import { HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
+import { HOUR, MILLISECOND, MINUTE, SECOND } from "../../lib/duration.ts";
 import { NOMAD_PRERELEASE, NOMAD_VERSION, VERSION_METADATA } from "../../lib/version.ts";
-import type { AgentConfig, ServerJoinConfig } from "./types.ts";
+import { LAN_TIMINGS } from "../../server/membership/types.ts";
+import type { AgentConfig, GossipConfig, ServerJoinConfig } from "./types.ts";
 
 /** Reported in /v1/agent/self Version; the agent may overwrite it. */
 export const AGENT_VERSION = NOMAD_VERSION;
@@ -15,6 +16,28 @@ export const DEFAULT_ENABLED_SCHEDULERS = ["service", "batch", "system", "sysbat
 
 function defaultServerJoin(): ServerJoinConfig {
 	return { startJoin: [], retryJoin: [], retryMax: 0, retryInterval: 30 * SECOND };
+}
+
+/** Membership timings: memberlist's LAN defaults (src/server/membership/types.ts), in nanoseconds. */
+export function defaultGossip(): GossipConfig {
+	const t = LAN_TIMINGS;
+	return {
+		probeInterval: t.probeInterval * MILLISECOND,
+		probeTimeout: t.probeTimeout * MILLISECOND,
+		gossipInterval: t.gossipInterval * MILLISECOND,
+		gossipNodes: t.gossipNodes,
+		indirectChecks: t.indirectChecks,
+		suspicionMult: t.suspicionMult,
+		retransmitMult: t.retransmitMult,
+		pushPullInterval: t.pushPullInterval * MILLISECOND,
+		tcpTimeout: t.tcpTimeout * MILLISECOND,
+		gossipToTheDeadTime: t.gossipToTheDead * MILLISECOND,
+		reconnectInterval: t.reconnectInterval * MILLISECOND,
+		reconnectTimeout: t.reconnectTimeout * MILLISECOND,
+		tombstoneTimeout: t.tombstoneTimeout * MILLISECOND,
+		reapInterval: t.reapInterval * MILLISECOND,
+		leavePropagateDelay: t.leavePropagateDelay * MILLISECOND,
+	};
 }
 
 export function defaultConfig(): AgentConfig {
@@ -124,6 +147,7 @@ export function defaultConfig(): AgentConfig {
 			redundancyZone: "",
 			upgradeVersion: "",
 			encrypt: "",
+			gossip: defaultGossip(),
 			raftSnapshotThreshold: 8192,
 			raftSnapshotInterval: 120 * SECOND,
 			raftTrailingLogs: 10240,

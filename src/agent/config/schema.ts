@@ -72,6 +72,25 @@ const serverJoin: Schema = {
 	retry_interval: dur("retryInterval"),
 };
 
+/** nomad-ts extension: membership timings (server { gossip { ... } }), see docs/membership.md. */
+const gossip: Schema = {
+	probe_interval: dur("probeInterval"),
+	probe_timeout: dur("probeTimeout"),
+	gossip_interval: dur("gossipInterval"),
+	gossip_nodes: { t: "int", to: "gossipNodes", min: 1, max: 64 },
+	indirect_checks: { t: "int", to: "indirectChecks", min: 0, max: 64 },
+	suspicion_mult: { t: "int", to: "suspicionMult", min: 1, max: 100 },
+	retransmit_mult: { t: "int", to: "retransmitMult", min: 1, max: 100 },
+	push_pull_interval: dur("pushPullInterval"),
+	tcp_timeout: dur("tcpTimeout"),
+	gossip_to_the_dead_time: dur("gossipToTheDeadTime"),
+	reconnect_interval: dur("reconnectInterval"),
+	reconnect_timeout: dur("reconnectTimeout"),
+	tombstone_timeout: dur("tombstoneTimeout"),
+	reap_interval: dur("reapInterval"),
+	leave_propagate_delay: dur("leavePropagateDelay"),
+};
+
 const addrs: Schema = { http: str("http"), rpc: str("rpc"), serf: str("serf") };
 
 // Nomad's ClientConfig/ServerConfig.Merge only ever turn `enabled` on (if b.Enabled { ... = true }),
@@ -204,6 +223,7 @@ const server: Schema = {
 	retry_max: count("retryMax"),
 	retry_interval: dur("retryInterval"),
 	server_join: { t: "block", to: "serverJoin", fields: serverJoin },
+	gossip: { t: "block", to: "gossip", fields: gossip },
 	rejoin_after_leave: bool("rejoinAfterLeave"),
 	non_voting_server: bool("nonVotingServer"),
 	redundancy_zone: str("redundancyZone"),

@@ -26,6 +26,28 @@ export interface NormalizedAddrs {
 	serf: string;
 }
 
+/**
+ * nomad-ts extension (`server { gossip { ... } }`): membership protocol timings. Durations in
+ * nanoseconds. Defaults are memberlist's LAN values; tests set fast ones. See docs/membership.md.
+ */
+export interface GossipConfig {
+	probeInterval: number;
+	probeTimeout: number;
+	gossipInterval: number;
+	gossipNodes: number;
+	indirectChecks: number;
+	suspicionMult: number;
+	retransmitMult: number;
+	pushPullInterval: number;
+	tcpTimeout: number;
+	gossipToTheDeadTime: number;
+	reconnectInterval: number;
+	reconnectTimeout: number;
+	tombstoneTimeout: number;
+	reapInterval: number;
+	leavePropagateDelay: number;
+}
+
 export interface ServerJoinConfig {
 	startJoin: string[];
 	retryJoin: string[];
@@ -184,6 +206,8 @@ export interface ServerConfig {
 	upgradeVersion: string;
 	/** gossip key, base64 */
 	encrypt: string;
+	/** nomad-ts extension: membership timings */
+	gossip: GossipConfig;
 	// raft / misc
 	raftSnapshotThreshold: number;
 	/** nanoseconds */

@@ -100,3 +100,42 @@ test("self: raft stats as the server's Raft.stats() gives them; runtime keys as 
 	]);
 	assert.notEqual(self.stats.runtime.arch, "x64", "Go's GOARCH names");
 });
+
+test("self: the gossip member entry and serf stats, when membership runs", () => {
+	const member = {
+		Name: "n1.global",
+		Addr: "10.0.0.1",
+		Port: 4648,
+		Tags: { role: "nomad" },
+		Status: "leaving" as const,
+		ProtocolMin: 1,
+		ProtocolMax: 5,
+		ProtocolCur: 2,
+		DelegateMin: 2,
+		DelegateMax: 4,
+		DelegateCur: 4,
+	};
+	const self = agentSelf({
+		config: {},
+		nodeName: "n1",
+		region: "global",
+		datacenter: "dc1",
+		version: "2.0.5",
+		server: {
+			serfAddr: "127.0.0.1",
+			serfPort: 4648,
+			rpcAddr: "127.0.0.1",
+			rpcPort: 4647,
+			bootstrapExpect: 1,
+			leader: true,
+			leaderAddr: "127.0.0.1:4647",
+			regions: 1,
+			appliedIndex: 1,
+			lastLogIndex: 1,
+			member,
+			serfStats: { members: "3", failed: "1" },
+		},
+	}) as Record<string, any>;
+	assert.deepEqual(self.member, member);
+	assert.deepEqual(self.stats.serf, { members: "3", failed: "1" });
+});

@@ -4,6 +4,7 @@
 import { arch, availableParallelism, platform } from "node:os";
 import { formatDuration } from "../../../lib/duration.ts";
 import { redactSecrets } from "../../../lib/redact.ts";
+import type { ServerMember } from "../../../server/membership/types.ts";
 
 /** Node's os.arch() names where Go's GOARCH differs. */
 const GOARCH: Record<string, string> = { x64: "amd64", ia32: "386", x32: "386" };
@@ -27,6 +28,10 @@ export interface SelfInputs {
 		lastLogIndex: number;
 		/** hashicorp/raft's Stats() map (Raft.stats); absent → the basic indexes above. */
 		raft?: Record<string, string>;
+		/** this server's gossip member entry, when membership runs */
+		member?: ServerMember;
+		/** Serf's stats map, when membership runs */
+		serfStats?: Record<string, string>;
 	};
 	client?: {
 		nodeID: string;
@@ -38,43 +43,45 @@ export interface SelfInputs {
 }
 
 export function agentSelf(i: SelfInputs): Record<string, unknown> {
-	const member = i.server
-		? {
-				Name: `${i.nodeName}.${i.region}`,
-				Addr: i.server.serfAddr,
-				Port: i.server.serfPort,
-				Tags: {
-					role: "nomad",
-					region: i.region,
-					dc: i.datacenter,
-					build: i.version,
-					port: String(i.server.rpcPort),
-					rpc_addr: i.server.rpcAddr,
-					expect: String(i.server.bootstrapExpect),
-					vsn: "1",
-					raft_vsn: "3",
-				},
-				Status: "alive",
-				ProtocolMin: 1,
-				ProtocolMax: 5,
-				ProtocolCur: 2,
-				DelegateMin: 2,
-				DelegateMax: 5,
-				DelegateCur: 4,
-			}
-		: {
-				Name: "",
-				Addr: "",
-				Port: 0,
-				Tags: null,
-				Status: "none",
-				ProtocolMin: 0,
-				ProtocolMax: 0,
-				ProtocolCur: 0,
-				DelegateMin: 0,
-				DelegateMax: 0,
-				DelegateCur: 0,
-			};
+	const member = i.server?.member
+		? i.server.member
+		: i.server
+			? {
+					Name: `${i.nodeName}.${i.region}`,
+					Addr: i.server.serfAddr,
+					Port: i.server.serfPort,
+					Tags: {
+						role: "nomad",
+						region: i.region,
+						dc: i.datacenter,
+						build: i.version,
+						port: String(i.server.rpcPort),
+						rpc_addr: i.server.rpcAddr,
+						expect: String(i.server.bootstrapExpect),
+						vsn: "1",
+						raft_vsn: "3",
+					},
+					Status: "alive",
+					ProtocolMin: 1,
+					ProtocolMax: 5,
+					ProtocolCur: 2,
+					DelegateMin: 2,
+					DelegateMax: 5,
+					DelegateCur: 4,
+				}
+			: {
+					Name: "",
+					Addr: "",
+					Port: 0,
+					Tags: null,
+					Status: "none",
+					ProtocolMin: 0,
+					ProtocolMax: 0,
+					ProtocolCur: 0,
+					DelegateMin: 0,
+					DelegateMax: 0,
+					DelegateCur: 0,
+				};
 	const stats: Record<string, Record<string, string>> = {
 		runtime: {
 			"kernel.name": platform(),
@@ -100,6 +107,7 @@ export function agentSelf(i: SelfInputs): Record<string, unknown> {
 			state: i.server.leader ? "Leader" : "Follower",
 			num_peers: "0",
 		};
+		if (i.server.serfStats) stats.serf = { ...i.server.serfStats };
 	}
 	if (i.client) {
 		stats.client = {

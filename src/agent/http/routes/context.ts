@@ -7,6 +7,7 @@ import type { HostStats } from "../../../client/stats/hostStats.ts";
 import type { LogHub } from "../../../lib/logger.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Identity } from "../../../server/acl/resolver.ts";
+import type { ServerMember, ServerMembersResponse } from "../../../server/membership/types.ts";
 import type { Server } from "../../../server/server.ts";
 import type { HANDLED, RequestContext } from "../types.ts";
 import type { SelfInputs } from "./agentSelf.ts";
@@ -30,6 +31,14 @@ export interface LocalAllocRunner {
 	stats(task?: string): Promise<AllocResourceUsage>;
 }
 
+/** What routes may do with this server's gossip membership (/v1/agent/join, force-leave, members). */
+export interface MembershipHandle {
+	members(): ServerMember[];
+	join(addrs: string[]): Promise<{ numJoined: number; error: string }>;
+	/** Unknown names are a no-op, as Serf's RemoveFailedNode. */
+	forceLeave(name: string, prune: boolean): void;
+}
+
 export interface AgentHandle {
 	readonly region: string;
 	readonly server: Server | undefined;
@@ -43,6 +52,10 @@ export interface AgentHandle {
 	readonly aclEnabled: boolean;
 	/** Token secret → identity; throws 403 for unknown/expired tokens. */
 	resolveToken?(secret: string): Promise<Identity>;
+	/** This server's gossip membership; undefined on client-only agents. */
+	readonly membership?: MembershipHandle | undefined;
+	/** /v1/agent/members (a client-only agent asks a server); absent = not available. */
+	members?(): Promise<ServerMembersResponse>;
 	/** What /v1/agent/self reports. */
 	selfInfo?(): SelfInputs;
 	/** Garbage collection on this agent's own client, if it has one. */

@@ -5,6 +5,7 @@ import type { Route } from "../types.ts";
 import { aclRoutes } from "./aclRoutes.ts";
 import { agentDebugRoutes } from "./agentDebugRoutes.ts";
 import { agentHostRoutes } from "./agentHostRoutes.ts";
+import { agentMemberRoutes } from "./agentMemberRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
 import { agentServersRoutes } from "./agentServersRoutes.ts";
@@ -35,6 +36,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...aclRoutes(agent),
 		...agentServersRoutes(agent),
 		...agentSchedulerRoutes(agent),
+		...agentMemberRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...jobRoutes(agent),
