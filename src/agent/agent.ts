@@ -105,6 +105,9 @@ export class Agent implements AgentHandle {
 	get enableDebug(): boolean {
 		return this.config.enableDebug;
 	}
+	get logHub(): LogHub {
+		return this.logger.hub;
+	}
 	get aclEnabled(): boolean {
 		return this.config.acl.enabled;
 	}

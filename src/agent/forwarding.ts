@@ -8,7 +8,8 @@
 //
 // Hops: server → node's client ("server" origin; the client answers locally or fails, never
 // forwards again) and client-only agent → its server ("client" origin; the server may then make the
-// one hop to the owning node). Only /v1/client/ paths are accepted.
+// one hop to the owning node). Only /v1/client/ paths and the agent debug endpoints that name a node
+// (/v1/agent/host, /v1/agent/monitor, /v1/agent/pprof/) are accepted.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable, Writable } from "node:stream";
 import { CodedError } from "../lib/errors.ts";
@@ -21,7 +22,12 @@ import type { Router } from "./http/router.ts";
 import { HANDLED, type RequestContext } from "./http/types.ts";
 
 export const FORWARD_METHOD = "ClientHTTP.Forward";
-const FORWARDABLE_PREFIX = "/v1/client/";
+const FORWARDABLE_PREFIXES = ["/v1/client/", "/v1/agent/host", "/v1/agent/monitor", "/v1/agent/pprof/"];
+
+function forwardable(url: string): boolean {
+	const path = url.split("?")[0] ?? "";
+	return FORWARDABLE_PREFIXES.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
+}
 
 /** Request headers that mean something to the routes; the rest (encoding, CORS, hop-by-hop) stay. */
 const REQUEST_HEADERS = ["x-nomad-token", "authorization", "content-type", "user-agent"];
@@ -205,8 +211,8 @@ export function serveForwarded(
 ): RpcStreamHandler {
 	return async (args, sink) => {
 		const a = args as ForwardRequest;
-		if (typeof a?.URL !== "string" || typeof a.Method !== "string" || !a.URL.startsWith(FORWARDABLE_PREFIX)) {
-			throw new CodedError(400, "only /v1/client/ requests can be forwarded");
+		if (typeof a?.URL !== "string" || typeof a.Method !== "string" || !forwardable(a.URL)) {
+			throw new CodedError(400, "only /v1/client/ requests (and agent host/monitor/pprof) can be forwarded");
 		}
 		const r = router();
 		if (!r) throw new CodedError(503, "agent is starting");

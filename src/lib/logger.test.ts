@@ -41,3 +41,18 @@ test("parseLogLevel", () => {
 	assert.equal(parseLogLevel("WARNING"), "warn");
 	assert.equal(parseLogLevel("nope"), undefined);
 });
+
+test("caller locations are captured only while a sink asks for them", () => {
+	const hub = new LogHub();
+	const plain: string[] = [];
+	const located: string[] = [];
+	hub.addSink({ level: "info", json: false, write: (l) => plain.push(l) });
+	const log = new Logger(hub, "agent");
+	log.info("one");
+	const remove = hub.addSink({ level: "info", json: false, includeLocation: true, write: (l) => located.push(l) });
+	log.info("two");
+	remove();
+	assert.equal(hub.wantsCaller, false);
+	assert.doesNotMatch(plain.join(""), /logger\.test\.ts/);
+	assert.match(located[0] ?? "", /\[INFO\] {2}lib\/logger\.test\.ts:\d+: agent: two\n$/);
+});

@@ -26,11 +26,15 @@ export interface LogRecord {
 	name: string;
 	message: string;
 	fields: Record<string, unknown>;
+	/** "dir/file.ts:line" of the logging call; only captured while a sink asks for it. */
+	caller?: string;
 }
 
 export interface LogSink {
 	level: LogLevel;
 	json: boolean;
+	/** Prefix lines with the caller's file:line (hclog's IncludeLocation; "@caller" in JSON). */
+	includeLocation?: boolean;
 	write(line: string, record: LogRecord): void;
 }
 
@@ -52,8 +56,9 @@ function fmtValue(v: unknown): string {
 	return /[\s"=]/.test(s ?? "") ? JSON.stringify(s) : String(s);
 }
 
-export function formatHuman(r: LogRecord): string {
-	let line = `${r.time.toISOString()} ${TAG[r.level]} ${r.name ? `${r.name}: ` : ""}${r.message}`;
+export function formatHuman(r: LogRecord, withCaller = false): string {
+	const caller = withCaller && r.caller ? `${r.caller}: ` : "";
+	let line = `${r.time.toISOString()} ${TAG[r.level]} ${caller}${r.name ? `${r.name}: ` : ""}${r.message}`;
 	const keys = Object.keys(r.fields);
 	if (keys.length > 0) {
 		line += `:${keys.map((k) => ` ${k}=${fmtValue(r.fields[k])}`).join("")}`;
@@ -61,13 +66,13 @@ export function formatHuman(r: LogRecord): string {
 	return `${line}\n`;
 }
 
-export function formatJSON(r: LogRecord): string {
-	const out: Record<string, unknown> = {
-		"@level": r.level,
-		"@message": r.message,
-		"@module": r.name,
-		"@timestamp": r.time.toISOString(),
-	};
+export function formatJSON(r: LogRecord, withCaller = false): string {
+	const out: Record<string, unknown> = {};
+	if (withCaller && r.caller) out["@caller"] = r.caller;
+	out["@level"] = r.level;
+	out["@message"] = r.message;
+	out["@module"] = r.name;
+	out["@timestamp"] = r.time.toISOString();
 	for (const [k, v] of Object.entries(r.fields)) out[k] = v instanceof Error ? v.message : v;
 	return `${JSON.stringify(out)}\n`;
 }
@@ -76,6 +81,8 @@ export function formatJSON(r: LogRecord): string {
 export class LogHub {
 	private readonly sinks = new Set<LogSink>();
 	private minLevel: LogLevel = "off";
+	/** True while some sink wants caller locations (capturing a stack costs; only then). */
+	wantsCaller = false;
 
 	addSink(sink: LogSink): () => void {
 		this.sinks.add(sink);
@@ -88,8 +95,13 @@ export class LogHub {
 
 	private recompute(): void {
 		let min: LogLevel = "off";
-		for (const s of this.sinks) if (ORDER[s.level] < ORDER[min]) min = s.level;
+		let caller = false;
+		for (const s of this.sinks) {
+			if (ORDER[s.level] < ORDER[min]) min = s.level;
+			if (s.includeLocation) caller = true;
+		}
 		this.minLevel = min;
+		this.wantsCaller = caller;
 	}
 
 	enabled(level: LogLevel): boolean {
@@ -97,17 +109,19 @@ export class LogHub {
 	}
 
 	emit(r: LogRecord): void {
-		let human: string | undefined;
-		let json: string | undefined;
+		// Each format is rendered once per record, however many sinks share it: [human, json] plain,
+		// then [human, json] with the caller's location.
+		const lines: (string | undefined)[] = [undefined, undefined, undefined, undefined];
 		for (const s of this.sinks) {
 			if (!levelEnabled(s.level, r.level)) continue;
-			if (s.json) {
-				json ??= formatJSON(r);
-				s.write(json, r);
-			} else {
-				human ??= formatHuman(r);
-				s.write(human, r);
+			const withCaller = s.includeLocation === true && r.caller !== undefined;
+			const i = (s.json ? 1 : 0) + (withCaller ? 2 : 0);
+			let line = lines[i];
+			if (line === undefined) {
+				line = s.json ? formatJSON(r, withCaller) : formatHuman(r, withCaller);
+				lines[i] = line;
 			}
+			s.write(line, r);
 		}
 	}
 }
@@ -134,6 +148,7 @@ export class Logger {
 			name: this.name,
 			message,
 			fields,
+			caller: this.hub.wantsCaller ? callerLocation(new Error().stack) : undefined,
 		});
 	}
 
@@ -152,6 +167,16 @@ export class Logger {
 	error(m: string, f?: Record<string, unknown>): void {
 		this.log("error", m, f);
 	}
+}
+
+/** The first stack frame outside this file, as hclog prints it: the last two path parts and the line. */
+export function callerLocation(stack: string | undefined): string | undefined {
+	for (const frame of (stack ?? "").split("\n").slice(1)) {
+		const m = /\(?(?:file:\/\/)?([^()\s]+):(\d+):\d+\)?\s*$/.exec(frame);
+		if (!m?.[1] || m[1].endsWith("/lib/logger.ts") || m[1].endsWith("/lib/logger.js")) continue;
+		return `${m[1].split("/").slice(-2).join("/")}:${m[2]}`;
+	}
+	return undefined;
 }
 
 /** A sink writing to a stream (stderr/stdout) at a fixed level. */

@@ -91,6 +91,10 @@ export function openStream(
 	};
 	if (enc) headers["Content-Encoding"] = enc;
 	res.writeHead(status, headers);
+	// The status and headers go out now, not with the first chunk: a quiet stream (a plain monitor,
+	// a follow with nothing new, a relayed stream) would otherwise leave the client without an answer.
+	// (The response of a request forwarded from another agent sends its head at writeHead already.)
+	(res as Partial<Pick<typeof res, "flushHeaders">>).flushHeaders?.();
 	let z: Gzip | Deflate | undefined;
 	if (enc) {
 		z = enc === "gzip" ? createGzip() : createDeflate();

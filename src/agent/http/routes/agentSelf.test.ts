@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { agentSelf, redactSecrets } from "./agentSelf.ts";
+import { redactSecrets } from "../../../lib/redact.ts";
+import { agentSelf } from "./agentSelf.ts";
 
 test("redaction by shape: any token/secret/password/key/credential-looking key", () => {
 	const out = redactSecrets({

@@ -1,29 +1,13 @@
 // GET /v1/agent/self: the effective configuration (secrets redacted), this server's member entry
-// and agent stats, in Nomad's shape (lower-case top-level keys, string-valued stats maps).
+// and agent stats, in Nomad's shape (lower-case top-level keys, string-valued stats maps). Secrets
+// are redacted by the shared shape rule of src/lib/redact.ts.
 import { arch, availableParallelism, platform } from "node:os";
 import { formatDuration } from "../../../lib/duration.ts";
+import { redactSecrets } from "../../../lib/redact.ts";
 import type { ServerMember } from "../../../server/membership/types.ts";
 
 /** Node's os.arch() names where Go's GOARCH differs. */
 const GOARCH: Record<string, string> = { x64: "amd64", ia32: "386", x32: "386" };
-
-const SECRET_KEY = /token|secret|password|passwd|credential|key/i;
-
-/**
- * Redacts by shape rather than by a list of known fields (Nomad's list missed fields more than
- * once, CVE-2019-12741): any non-empty string whose key looks like a token, secret, password, key
- * or credential becomes "<redacted>"; map contents (meta, options) are checked the same way.
- */
-export function redactSecrets(value: unknown, key = ""): unknown {
-	if (typeof value === "string") return value !== "" && SECRET_KEY.test(key) ? "<redacted>" : value;
-	if (Array.isArray(value)) return value.map((v) => redactSecrets(v, key));
-	if (value && typeof value === "object") {
-		const out: Record<string, unknown> = {};
-		for (const [k, v] of Object.entries(value)) out[k] = redactSecrets(v, k);
-		return out;
-	}
-	return value;
-}
 
 export interface SelfInputs {
 	config: Record<string, unknown>;

@@ -4,6 +4,7 @@ import type { QueryMeta } from "../../../api/query.ts";
 import type { TaskState } from "../../../api/types/alloc.ts";
 import type { AllocResourceUsage } from "../../../client/stats/allocStats.ts";
 import type { HostStats } from "../../../client/stats/hostStats.ts";
+import type { LogHub } from "../../../lib/logger.ts";
 import type { MetricsRegistry } from "../../../lib/metrics.ts";
 import type { Identity } from "../../../server/acl/resolver.ts";
 import type { ServerMember, ServerMembersResponse } from "../../../server/membership/types.ts";
@@ -45,6 +46,8 @@ export interface AgentHandle {
 	readonly metrics: MetricsRegistry;
 	readonly prometheusMetrics: boolean;
 	readonly enableDebug: boolean;
+	/** The agent's log hub: /v1/agent/monitor adds a sink per subscriber. */
+	readonly logHub?: LogHub;
 	/** acl.enabled: every request's token is resolved and checked against the route's capability. */
 	readonly aclEnabled: boolean;
 	/** Token secret → identity; throws 403 for unknown/expired tokens. */

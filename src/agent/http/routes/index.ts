@@ -3,6 +3,8 @@ import { enforced } from "../authorize.ts";
 import { Router } from "../router.ts";
 import type { Route } from "../types.ts";
 import { aclRoutes } from "./aclRoutes.ts";
+import { agentDebugRoutes } from "./agentDebugRoutes.ts";
+import { agentHostRoutes } from "./agentHostRoutes.ts";
 import { agentMemberRoutes } from "./agentMemberRoutes.ts";
 import { agentRoutes } from "./agentRoutes.ts";
 import { agentSchedulerRoutes } from "./agentSchedulerRoutes.ts";
@@ -29,6 +31,8 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...telemetryRoutes(agent),
 		...keyringRoutes(agent),
 		...agentRoutes(agent),
+		...agentHostRoutes(agent),
+		...agentDebugRoutes(agent),
 		...aclRoutes(agent),
 		...agentServersRoutes(agent),
 		...agentSchedulerRoutes(agent),
