@@ -4,8 +4,10 @@
 // same window with no follower.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createGunzip } from "node:zlib";
 import { figure, rssMB, startDevAgent, stop } from "./lib.ts";
 
 const MB = 1024 * 1024;
@@ -61,37 +63,52 @@ function cpuSeconds(p: number): number {
 	return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-/** Reads the follow stream until `bytes` of payload arrived; returns MB/s. */
-async function follow(allocID: string, bytes: number, plain: boolean): Promise<number> {
+/**
+ * Reads the follow stream until `bytes` of payload arrived; returns MB/s. node:http is the reader
+ * (fetch's web streams cap out well below what the agent serves).
+ */
+function follow(allocID: string, bytes: number, plain: boolean, gzip = false): Promise<number> {
 	const t0 = performance.now();
-	const ctl = new AbortController();
-	const r = await api(
-		`/v1/client/fs/logs/${allocID}?task=t&type=stdout&origin=start&offset=0&follow=true${plain ? "&plain=true" : ""}`,
-		{ signal: ctl.signal },
-	);
-	const reader = (r.body as ReadableStream<Uint8Array>).getReader();
-	let got = 0;
-	let text = "";
-	while (got < bytes) {
-		const { value, done } = await reader.read();
-		if (done) break;
-		if (plain) {
-			got += value.length;
-			continue;
-		}
-		// Framed: count decoded Data bytes of complete frames.
-		text += Buffer.from(value).toString("latin1");
-		for (;;) {
-			const end = text.indexOf("}");
-			if (end < 0) break;
-			const frame = text.slice(0, end + 1);
-			text = text.slice(end + 1);
-			const m = /"Data":"([^"]*)"/.exec(frame);
-			if (m) got += Buffer.from(m[1], "base64").length;
-		}
-	}
-	ctl.abort();
-	return bytes / MB / ((performance.now() - t0) / 1000);
+	const path = `/v1/client/fs/logs/${allocID}?task=t&type=stdout&origin=start&offset=0&follow=true${plain ? "&plain=true" : ""}`;
+	return new Promise((resolve, reject) => {
+		const req = http.get(
+			`${agent.url}${path}`,
+			// identity is what `cat` is compared with; gzip is what browsers ask for.
+			{ headers: { "Accept-Encoding": gzip ? "gzip" : "identity" } },
+			(res) => {
+				const body: NodeJS.ReadableStream = gzip ? res.pipe(createGunzip()) : res;
+				let got = 0;
+				let carry = "";
+				const done = () => {
+					req.destroy();
+					resolve(bytes / MB / ((performance.now() - t0) / 1000));
+				};
+				body.on("data", (chunk: Buffer) => {
+					if (plain) got += chunk.length;
+					else {
+						// Framed: sum the decoded length of each complete frame's base64 Data.
+						carry += chunk.toString("latin1");
+						let at = 0;
+						for (;;) {
+							const d = carry.indexOf('"Data":"', at);
+							if (d < 0) break;
+							const end = carry.indexOf('"', d + 8);
+							if (end < 0) break;
+							const len = end - (d + 8);
+							got += (len / 4) * 3 - (carry[end - 1] === "=" ? (carry[end - 2] === "=" ? 2 : 1) : 0);
+							at = end + 1;
+						}
+						carry = carry.slice(at);
+					}
+					if (got >= bytes) done();
+				});
+				body.on("error", () => {});
+			},
+		);
+		req.on("error", (e) => {
+			if (!req.destroyed) reject(e);
+		});
+	});
 }
 
 // (1) throughput
@@ -108,18 +125,25 @@ for (;;) {
 	await new Promise((r) => setTimeout(r, 100));
 }
 const bytes = SIZE_MB * MB;
-const c0 = performance.now();
-const cat = spawnSync("cat", [big.logPath], { maxBuffer: bytes * 2 });
-if (cat.status !== 0) throw new Error("cat failed");
-const catMBs = bytes / MB / ((performance.now() - c0) / 1000);
-const plainMBs = await follow(big.allocID, bytes, true);
-const framedMBs = await follow(big.allocID, bytes, false);
+const catOnce = () => {
+	const c0 = performance.now();
+	const cat = spawnSync("cat", [big.logPath], { maxBuffer: bytes * 2 });
+	if (cat.status !== 0) throw new Error("cat failed");
+	return bytes / MB / ((performance.now() - c0) / 1000);
+};
+// Best of three each (the first pass also warms the agent's code paths and the page cache).
+const best = async (f: () => Promise<number> | number) => Math.max(await f(), await f(), await f());
+const catMBs = await best(catOnce);
+const plainMBs = await best(() => follow(big.allocID, bytes, true));
+const framedMBs = await best(() => follow(big.allocID, bytes, false));
+const gzipMBs = await best(() => follow(big.allocID, bytes, true, true));
 figure(
 	"logs_follow_plain_mb_per_s",
 	plainMBs,
 	`MB/s (${SIZE_MB} MB through /v1/client/fs/logs?follow=true&plain=true)`,
 );
 figure("logs_follow_framed_mb_per_s", framedMBs, "MB/s (same, Nomad's base64 frames)");
+figure("logs_follow_plain_gzip_mb_per_s", gzipMBs, "MB/s (plain, gzip-encoded response, decoded by the reader)");
 figure("cat_mb_per_s", catMBs, "MB/s (baseline: cat of the same file into this process)");
 figure("logs_follow_plain_vs_cat", (100 * plainMBs) / catMBs, "%");
 

@@ -97,7 +97,10 @@ export function openStream(
 	(res as Partial<Pick<typeof res, "flushHeaders">>).flushHeaders?.();
 	let z: Gzip | Deflate | undefined;
 	if (enc) {
-		z = enc === "gzip" ? createGzip() : createDeflate();
+		// Streams (logs, file follows, monitor) favour speed: level 1 compresses 3-4× faster than the
+		// default and keeps a follower close to disk speed; whole responses keep the default level.
+		const opts = { level: constants.Z_BEST_SPEED };
+		z = enc === "gzip" ? createGzip(opts) : createDeflate(opts);
 		z.pipe(res);
 	}
 	return {
