@@ -244,39 +244,55 @@ export async function pumpFile(framer: StreamFramer, o: PumpOptions): Promise<Pu
 	let pos = o.offset;
 	let remaining = o.limit && o.limit > 0 ? o.limit : Number.POSITIVE_INFINITY;
 	let lastLook = false;
+	let idle = 0;
+	let buf = Buffer.allocUnsafe(Math.min(READ_SIZE, remaining));
 	try {
 		for (;;) {
 			if (o.signal.aborted) return "aborted";
-			// A fresh buffer per read, handed to the framer (no copy): 256 KiB reads, 64 KiB frames.
-			const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, remaining));
-			const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+			const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, remaining), pos);
 			if (bytesRead > 0) {
+				idle = 0;
 				pos += bytesRead;
 				remaining -= bytesRead;
-				framer.send(o.label, buf.subarray(0, bytesRead), pos, "", true);
+				let chunk: Buffer;
+				if (bytesRead >= FRAME_SIZE) {
+					// Bulk: the read buffer itself goes to the framer (no copy); the next read gets a new one.
+					chunk = buf.subarray(0, bytesRead);
+					if (remaining > 0) buf = Buffer.allocUnsafe(Math.min(READ_SIZE, remaining));
+				} else {
+					// A follower's trickle: copy the few bytes and keep the buffer (no 256 KiB per poll).
+					chunk = Buffer.from(buf.subarray(0, bytesRead));
+				}
+				framer.send(o.label, chunk, pos, "", true);
 				if (remaining <= 0) return "limit";
 				if (!framer.ok) await framer.writable(o.signal);
 				continue;
 			}
 			if (!o.follow) return "eof";
 			if (lastLook) return "next";
-			if (o.nextReady?.()) {
+			idle++;
+			// At EOF the cheap check (a read) runs every poll; the rotation check (a readdir) and the
+			// deletion/truncation check (a stat) every few polls — 100 followers stay cheap.
+			if (idle % 3 === 1 && o.nextReady?.()) {
 				lastLook = true;
 				continue;
 			}
-			let size: number;
-			try {
-				size = (await stat(real)).size;
-			} catch {
-				framer.send(o.label, Buffer.alloc(0), pos, FILE_DELETED);
-				return "deleted";
+			if (idle % 5 === 1) {
+				let size: number;
+				try {
+					size = (await stat(real)).size;
+				} catch {
+					framer.send(o.label, Buffer.alloc(0), pos, FILE_DELETED);
+					return "deleted";
+				}
+				if (size < pos) {
+					framer.send(o.label, Buffer.alloc(0), 0, FILE_TRUNCATED);
+					pos = 0;
+					continue;
+				}
+				if (size > pos) continue;
 			}
-			if (size < pos) {
-				framer.send(o.label, Buffer.alloc(0), 0, FILE_TRUNCATED);
-				pos = 0;
-				continue;
-			}
-			if (size === pos) await sleep(poll, o.signal);
+			await sleep(poll, o.signal);
 		}
 	} finally {
 		await fh.close();
