@@ -3,6 +3,7 @@
 // type on a snapshot, and ack (nack on error). The scheduler talks back through a Planner: plans go
 // to the plan queue, evaluation updates/creations through the log, reblocks to the blocked-evals
 // tracker. Workers share the main thread: they yield to the event loop between evaluations.
+
 import { randomUUID } from "node:crypto";
 import type { Evaluation, Plan } from "../api/types/index.ts";
 import { formatRFC3339Nano, nowUnixMs } from "../lib/goTime.ts";
@@ -12,6 +13,7 @@ import type { BlockedEvals } from "./blockedEvals.ts";
 import type { EvalBroker } from "./evalBroker.ts";
 import { EvalCmd } from "./fsm/evalCommands.ts";
 import type { AfterApplyFn, ApplyFn, PlanQueue } from "./planApplier.ts";
+import { loadSchedulers } from "./schedulerFactories.ts";
 import { SnapshotSchedulerState } from "./schedulerState.ts";
 import { type Row, TABLE_NAMES } from "./state/schema.ts";
 import type { StateStore } from "./state/stateStore.ts";
@@ -347,6 +349,7 @@ export class SchedulerWorker {
 	}
 
 	private async invokeScheduler(ev: Evaluation, token: string): Promise<void> {
+		await loadSchedulers();
 		const { state, schedulers, logger } = this.pool.opts;
 		const factory = schedulers[ev.Type];
 		if (!factory) throw new Error(`failed to instantiate scheduler: unknown scheduler type "${ev.Type}"`);

@@ -6,7 +6,6 @@ import { randomUUID } from "node:crypto";
 import type { WriteRequest } from "../../api/query.ts";
 import type { Evaluation, Job, Plan, PlanResult } from "../../api/types/index.ts";
 import { CodedError } from "../../lib/errors.ts";
-import { schedulers } from "../../scheduler/index.ts";
 import type { Planner, SchedulerState } from "../../scheduler/types.ts";
 import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
 import { admission } from "../jobs/lazy.ts";
@@ -93,7 +92,8 @@ export async function planJob(
 	};
 	let annotations: unknown = null;
 	if (!isPeriodic(job as never)) {
-		const factory = schedulers[job.Type];
+		const { schedulers } = await import("../../scheduler/index.ts");
+		const factory = schedulers[job.Type as keyof typeof schedulers];
 		if (!factory) throw new CodedError(400, `unknown job type "${job.Type}"`);
 		await factory({
 			state: withJob(new SnapshotSchedulerState(snapshot), planned),

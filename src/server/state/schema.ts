@@ -1,5 +1,5 @@
 import type { Allocation } from "../../api/types/index.ts";
-import { type NodeUsage, nextNodeUsage } from "../../scheduler/index.ts";
+import { type NodeUsage, nextNodeUsage } from "../../scheduler/resources.ts";
 
 // The tables of the state store and their secondary indexes. A secondary index maps each row to
 // zero or more index values; lookups by value return primary keys in key order.
