@@ -144,3 +144,48 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 
 		await new Promise((r) => setTimeout(r, intervalMs));
 	}
 }
+
+/**
+ * Stops the node supervisor of a client state dir (<data_dir>/client) and every task it runs: a
+ * non-dev client leaves both running when it stops, as Nomad leaves its tasks. SIGTERM makes the
+ * supervisor kill its tasks' process groups; whatever is still listed as running after that (or if
+ * the supervisor is gone already) is killed here.
+ */
+export async function stopSupervisor(stateDir: string): Promise<void> {
+	const { readFileSync } = await import("node:fs");
+	const read = (name: string) => {
+		try {
+			return readFileSync(join(stateDir, name), "utf8");
+		} catch {
+			return "";
+		}
+	};
+	const alive = (pid: number) => {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+		} catch {
+			return false;
+		}
+	};
+	const pid = Number(read("supervisor.pid").split(" ")[0]);
+	if (pid > 0 && alive(pid)) {
+		process.kill(pid, "SIGTERM");
+		for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+		if (alive(pid)) process.kill(pid, "SIGKILL");
+	}
+	let tasks: { pid: number; state: string }[] = [];
+	try {
+		tasks = JSON.parse(read("supervisor-tasks.json") || "[]");
+	} catch {
+		// torn or missing: nothing more to find
+	}
+	for (const t of tasks) {
+		if (t.state !== "running") continue;
+		try {
+			process.kill(-t.pid, "SIGKILL");
+		} catch {
+			// gone
+		}
+	}
+}
