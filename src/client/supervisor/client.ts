@@ -3,8 +3,10 @@
 // the connection drops (a new supervisor adopts the old one's tasks), and turns supervised tasks
 // into the drivers' TaskHandle.
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../lib/logger.ts";
 import type { ExitResult, TaskHandle, TaskHandleState } from "../drivers/types.ts";
@@ -29,8 +31,36 @@ export interface SupervisorClientOptions {
 	idleExitMs?: number;
 }
 
-const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-export const SUPERVISOR_MAIN = fileURLToPath(new URL(`./main${ext}`, import.meta.url));
+/** The supervisor's modules: main.ts and everything it imports (node builtins aside). */
+const SUPERVISOR_MODULES = ["main", "supervisor", "fifoCapture", "fileRotator", "procStat", "protocol"];
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+/**
+ * The supervisor's entry file. Compiled (dist/) it is main.js next to this module. Run from the
+ * TypeScript sources, Node would load its type stripper (a WebAssembly compiler, ~30 MB resident)
+ * into the supervisor for good; instead this process, which has it loaded already, strips the few
+ * supervisor modules once into <stateDir>/supervisor-js/*.mjs and the supervisor runs those.
+ */
+export function supervisorEntry(stateDir: string): string {
+	if (!import.meta.url.endsWith(".ts")) return here("./main.js");
+	const out = join(stateDir, "supervisor-js");
+	mkdirSync(out, { recursive: true, mode: 0o700 });
+	// stripTypeScriptTypes warns that it is experimental on every call; that warning is noise here.
+	const emitWarning = process.emitWarning;
+	process.emitWarning = () => {};
+	try {
+		for (const m of SUPERVISOR_MODULES) {
+			const js = stripTypeScriptTypes(readFileSync(here(`./${m}.ts`), "utf8")).replace(
+				/from "(\.\/[A-Za-z]+)\.ts"/g,
+				'from "$1.mjs"',
+			);
+			writeFileSync(join(out, `${m}.mjs`), js, { mode: 0o600 });
+		}
+	} finally {
+		process.emitWarning = emitWarning;
+	}
+	return join(out, "main.mjs");
+}
 
 function tryConnect(path: string): Promise<Socket | undefined> {
 	return new Promise((resolve) => {
@@ -102,7 +132,8 @@ export class SupervisorClient {
 	private spawnSupervisor(): void {
 		const out = openSync(logFilePath(this.stateDir), "a", 0o600);
 		try {
-			const args = [SUPERVISOR_MAIN, "--state-dir", this.stateDir];
+			// A small young generation: the supervisor's garbage is log buffers, short-lived and small.
+			const args = ["--max-semi-space-size=1", supervisorEntry(this.stateDir), "--state-dir", this.stateDir];
 			if (this.o.ephemeral) args.push("--ephemeral");
 			if (this.o.idleExitMs !== undefined) args.push("--idle-exit-ms", String(this.o.idleExitMs));
 			const child = spawn(process.execPath, args, {
