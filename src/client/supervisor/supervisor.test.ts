@@ -230,7 +230,10 @@ test("kill -9 of the supervisor: tasks keep running and writing; the next one ad
 	await sleep(200);
 	const lines = readFileSync(join(dir, "t.stdout.0"), "utf8").split("\n").filter(Boolean);
 	assert.ok(lines.length > 30);
-	lines.forEach((l, i) => assert.equal(l, `n${i}`));
+	assert.deepEqual(
+		lines,
+		lines.map((_, i) => `n${i}`),
+	);
 });
 
 test("-dev (ephemeral): the supervisor stops its tasks and exits when the agent goes away", async () => {
