@@ -106,7 +106,7 @@ test("setup: a non-dev server+client agent with raw_exec", async () => {
 	});
 });
 
-test("20 agent kill -9 + restart: same pid, no restart, no lost log line, alloc running", async () => {
+test("agent SIGTERM, then 20 agent kill -9 + restart: same pid, no restart, no lost log line, alloc running", async () => {
 	await register(
 		job("counter", "service", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.05; done", {
 			RestartPolicy: { Attempts: 0, Mode: "fail", Interval: 60e9, Delay: 1e9 },
@@ -121,6 +121,10 @@ test("20 agent kill -9 + restart: same pid, no restart, no lost log line, alloc 
 	const startTime = procStartTime(task.pid);
 	assert.equal(startTime, task.startTime);
 
+	// One graceful stop first: a non-dev client leaves its tasks running on SIGTERM, as Nomad.
+	await agent?.stop("SIGTERM");
+	assert.equal(procStartTime(task.pid), startTime, "the task died with a graceful agent stop");
+	await start();
 	for (let round = 0; round < 20; round++) {
 		await agent?.stop("SIGKILL");
 		// Down for a while: the task keeps printing and the supervisor keeps writing it down.
