@@ -5,7 +5,7 @@
 // the node supervisor (src/client/supervisor), so after a restart the client reloads its state and
 // reattaches to them instead of starting them again.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -164,7 +164,7 @@ export class Client {
 		const sup = this.opts.supervisor;
 		const claimed = new Set<string>();
 		for (const s of stored) for (const t of Object.values(s.tasks)) if (t.handle) claimed.add(t.handle.taskId);
-		if (sup && (claimed.size > 0 || existsSync(tasksFilePath(this.opts.stateDir)))) {
+		if (sup && (claimed.size > 0 || supervisorHasTasks(this.opts.stateDir))) {
 			try {
 				await sup.connect();
 				for (const t of await sup.list()) {
@@ -305,6 +305,16 @@ export class Client {
 		await sup?.shutdown();
 		this.storeClosed = true;
 		this.store.close();
+	}
+}
+
+/** True when a supervisor's task table (alive or left by a killed one) lists any task. */
+function supervisorHasTasks(stateDir: string): boolean {
+	try {
+		const t = JSON.parse(readFileSync(tasksFilePath(stateDir), "utf8"));
+		return Array.isArray(t) && t.length > 0;
+	} catch {
+		return false;
 	}
 }
 

@@ -17,6 +17,8 @@ export class FifoCapture {
 	readonly fifoPath: string;
 	/** Tasks using this stream (a restarted task reuses its predecessor's fifo). */
 	refs = 0;
+	/** Set while no task uses the stream: closes it unless a new task takes it first. */
+	idleTimer: NodeJS.Timeout | undefined;
 	private readonly rotator: FileRotator;
 	private readonly socket: Socket;
 	/** Our own write end: keeps the reader from seeing EOF between task restarts. */
@@ -49,8 +51,12 @@ export class FifoCapture {
 		return openSync(this.fifoPath, fsc.O_RDWR);
 	}
 
-	/** Drains what is left once every writer is gone (at most timeoutMs), then closes and removes the fifo. */
+	/**
+	 * Removes the fifo's name at once (a new capture for the same stream then makes a fresh fifo),
+	 * drains what is left once every writer is gone (at most timeoutMs), then closes.
+	 */
 	async close(timeoutMs = 1000): Promise<void> {
+		rmSync(this.fifoPath, { force: true });
 		if (this.holdFd >= 0) {
 			closeSync(this.holdFd);
 			this.holdFd = -1;
@@ -60,6 +66,5 @@ export class FifoCapture {
 		clearTimeout(timer);
 		this.socket.destroy();
 		this.rotator.close();
-		rmSync(this.fifoPath, { force: true });
 	}
 }

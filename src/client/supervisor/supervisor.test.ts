@@ -252,3 +252,14 @@ test("idle exit: no task and no agent for idleExitMs", async () => {
 	client.close();
 	await until(() => !alive(sup), 5000);
 });
+
+test("a restarted task (new start, same stream) carries on in the same log files", async () => {
+	const { dir, client } = setup();
+	for (const word of ["first", "second", "third"]) {
+		const h = client.handle("raw_exec", await client.start(sh(word, dir, `echo ${word}`)));
+		await h.wait();
+		h.release?.();
+	}
+	await until(() => readFileSync(join(dir, "t.stdout.0"), "utf8") === "first\nsecond\nthird\n");
+	assert.ok(readdirSync(dir, { withFileTypes: true }).some((e) => e.name === ".t.stdout.fifo" && e.isFIFO()));
+});

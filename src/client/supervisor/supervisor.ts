@@ -45,6 +45,8 @@ interface TaskRecord extends TaskInfo {
 }
 
 const signals = osc.signals as Record<string, number>;
+/** How long an unused log capture stays open for a restart of its task. */
+const CAPTURE_LINGER_MS = 5000;
 
 function signalName(n: number): string {
 	return Object.keys(signals).find((k) => signals[k] === n) ?? String(n);
@@ -107,7 +109,12 @@ export class NodeSupervisor {
 		}
 		this.server?.close();
 		for (const c of this.conns) c.destroy();
-		await Promise.all([...this.captures.values()].map((c) => c.close(200)));
+		await Promise.all(
+			[...this.captures.values()].map((c) => {
+				clearTimeout(c.idleTimer);
+				return c.close(200);
+			}),
+		);
 		this.tasks.clear();
 		this.persist();
 		this.o.onStopped();
@@ -183,6 +190,10 @@ export class NodeSupervisor {
 		const get = (base: string): FifoCapture => {
 			const key = `${l.dir}/${base}`;
 			let c = this.captures.get(key);
+			if (c?.idleTimer) {
+				clearTimeout(c.idleTimer);
+				c.idleTimer = undefined;
+			}
 			if (!c) {
 				c = new FifoCapture(l.dir, base, l.maxFiles, l.maxFileBytes);
 				this.captures.set(key, c);
@@ -204,10 +215,14 @@ export class NodeSupervisor {
 			const key = `${l.dir}/${base}`;
 			const c = this.captures.get(key);
 			if (!c) continue;
-			if (--c.refs <= 0) {
+			if (--c.refs > 0) continue;
+			// Kept a while: a restarted task (a new start for the same stream) carries on with it.
+			const capture = c;
+			capture.idleTimer = setTimeout(() => {
+				if (this.captures.get(key) !== capture || capture.refs > 0) return;
 				this.captures.delete(key);
-				void c.close();
-			}
+				void capture.close();
+			}, CAPTURE_LINGER_MS);
 		}
 	}
 
