@@ -81,6 +81,11 @@ export class SupervisorClient {
 	private nextId = 1;
 	private readonly inflight = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 	private readonly exitListeners = new Map<string, (t: TaskInfo) => void>();
+	/**
+	 * Exits that came before anyone listened: an exit event can arrive in the same read as the
+	 * answer to `start` (or `signal`), before the caller's continuation has registered its listener.
+	 */
+	private readonly unclaimedExits = new Map<string, TaskInfo>();
 	private closed = false;
 	/** Pid of the supervisor last connected to. */
 	supervisorPid = 0;
@@ -210,6 +215,8 @@ export class SupervisorClient {
 			if (cb) {
 				this.exitListeners.delete(msg.task.id);
 				cb(msg.task);
+			} else {
+				this.unclaimedExits.set(msg.task.id, msg.task);
 			}
 			return;
 		}
@@ -246,11 +253,18 @@ export class SupervisorClient {
 	/** Acknowledges a task's end (its exit status is dropped), or kills and drops a running one. */
 	async forget(task: string): Promise<void> {
 		this.exitListeners.delete(task);
+		this.unclaimedExits.delete(task);
 		await this.request({ op: "forget", task });
 	}
 
 	/** Calls cb once when the task has exited (at once if `info` says so). */
 	onExit(info: TaskInfo, cb: (t: TaskInfo) => void): void {
+		const early = this.unclaimedExits.get(info.id);
+		if (early) {
+			this.unclaimedExits.delete(info.id);
+			cb(early);
+			return;
+		}
 		if (info.state === "exited") {
 			cb(info);
 			return;

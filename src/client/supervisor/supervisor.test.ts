@@ -75,7 +75,7 @@ function sh(id: string, dir: string, script: string, extra: Partial<StartRequest
 	};
 }
 
-test("start, list, exit statuses (code and signal), forget", async () => {
+test("start, list, exit statuses (code and signal), forget", { timeout: 30_000 }, async () => {
 	const { dir, client } = setup();
 	const info = await client.start(sh("a", dir, "echo out; echo err >&2; exit 7"));
 	assert.equal(info.state, "running");
@@ -97,7 +97,24 @@ test("start, list, exit statuses (code and signal), forget", async () => {
 	assert.deepEqual(await hb.wait(), { exitCode: 128 + 15, signal: 15, err: undefined });
 });
 
-test("a group kill reaches the task's children; signals of exited or unknown tasks", async () => {
+test("an exit that arrives with the start answer is not lost", { timeout: 30_000 }, async () => {
+	const { dir, client } = setup();
+	// Keep this process busy while the task starts and exits, so that the answer to `start` and the
+	// exit event wait in the socket together and are read at once.
+	const results = [];
+	for (let i = 0; i < 3; i++) {
+		const pending = client.start(sh(`fast-${i}`, dir, "exit 5", { logs: null }));
+		const t0 = Date.now();
+		while (Date.now() - t0 < 300) {
+			// busy
+		}
+		const info = await pending;
+		results.push(await client.handle("raw_exec", info).wait());
+	}
+	for (const r of results) assert.equal(r.exitCode, 5);
+});
+
+test("a group kill reaches the task's children; signals of exited or unknown tasks", { timeout: 30_000 }, async () => {
 	const { dir, client } = setup();
 	const info = await client.start(sh("g", dir, "sleep 100 & echo $! > child.pid; wait"));
 	const childPid = await until(() => {
@@ -116,7 +133,9 @@ test("a group kill reaches the task's children; signals of exited or unknown tas
 	await assert.rejects(client.signal("g", "SIGNOPE"), /invalid signal/);
 });
 
-test("bad starts and bad requests are answered with errors; the connection stays usable", async () => {
+test("bad starts and bad requests are answered with errors; the connection stays usable", {
+	timeout: 30_000,
+}, async () => {
 	const { dir, client } = setup();
 	await assert.rejects(client.start(sh("x", dir, "true", { command: "/no/such/binary" })), /ENOENT/);
 	await assert.rejects(client.start({ ...sh("y", dir, "true"), args: "nope" as unknown as string[] }), /args/);
@@ -147,7 +166,9 @@ test("bad starts and bad requests are answered with errors; the connection stays
 	sock.destroy();
 });
 
-test("output is rotated; disabled logs go nowhere; wrapper and cgroupProcs are applied", async () => {
+test("output is rotated; disabled logs go nowhere; wrapper and cgroupProcs are applied", {
+	timeout: 30_000,
+}, async () => {
 	const { dir, client } = setup();
 	const logs = { dir, stdoutBase: "r.stdout", stderrBase: "r.stderr", maxFiles: 2, maxFileBytes: 100 };
 	const h = client.handle(
@@ -182,7 +203,9 @@ test("output is rotated; disabled logs go nowhere; wrapper and cgroupProcs are a
 	assert.equal(readFileSync(join(dir, "t.stdout.0"), "utf8"), "wrapped\n");
 });
 
-test("exit statuses wait for an absent agent; a second supervisor for the same dir steps aside", async () => {
+test("exit statuses wait for an absent agent; a second supervisor for the same dir steps aside", {
+	timeout: 30_000,
+}, async () => {
 	const { dir, client } = setup();
 	const info = await client.start(sh("k", dir, "sleep 0.3; exit 4"));
 	const supPid = client.supervisorPid;
@@ -204,7 +227,9 @@ test("exit statuses wait for an absent agent; a second supervisor for the same d
 	assert.equal(t?.pid, info.pid);
 });
 
-test("kill -9 of the supervisor: tasks keep running and writing; the next one adopts them", async () => {
+test("kill -9 of the supervisor: tasks keep running and writing; the next one adopts them", {
+	timeout: 30_000,
+}, async () => {
 	const { dir, client } = setup();
 	const info = await client.start(sh("c", dir, "i=0; while true; do echo n$i; i=$((i+1)); sleep 0.01; done"));
 	strayPids.add(info.pid);
@@ -236,7 +261,9 @@ test("kill -9 of the supervisor: tasks keep running and writing; the next one ad
 	);
 });
 
-test("-dev (ephemeral): the supervisor stops its tasks and exits when the agent goes away", async () => {
+test("-dev (ephemeral): the supervisor stops its tasks and exits when the agent goes away", {
+	timeout: 30_000,
+}, async () => {
 	const { dir, client } = setup({ ephemeral: true });
 	const info = await client.start(sh("e", dir, "sleep 100"));
 	strayPids.add(info.pid);
@@ -245,7 +272,7 @@ test("-dev (ephemeral): the supervisor stops its tasks and exits when the agent 
 	await until(() => !alive(info.pid) && !alive(sup), 5000);
 });
 
-test("idle exit: no task and no agent for idleExitMs", async () => {
+test("idle exit: no task and no agent for idleExitMs", { timeout: 30_000 }, async () => {
 	const { client } = setup({ idleExitMs: 300 });
 	await client.connect();
 	const sup = client.supervisorPid;
@@ -253,7 +280,7 @@ test("idle exit: no task and no agent for idleExitMs", async () => {
 	await until(() => !alive(sup), 5000);
 });
 
-test("a restarted task (new start, same stream) carries on in the same log files", async () => {
+test("a restarted task (new start, same stream) carries on in the same log files", { timeout: 30_000 }, async () => {
 	const { dir, client } = setup();
 	for (const word of ["first", "second", "third"]) {
 		const h = client.handle("raw_exec", await client.start(sh(word, dir, `echo ${word}`)));
