@@ -37,6 +37,25 @@ export interface StartRequest {
 	cgroupProcs?: string[];
 }
 
+/** Throws a plain message naming the first malformed field of a start request. */
+export function validateStart(r: StartRequest): void {
+	const str = (v: unknown) => typeof v === "string";
+	if (!r || !str(r.id) || r.id === "") throw new Error("start: task id required");
+	if (!str(r.command) || r.command === "") throw new Error("start: command required");
+	if (!Array.isArray(r.args) || !r.args.every(str)) throw new Error("start: args must be strings");
+	if (!str(r.cwd)) throw new Error("start: cwd required");
+	if (typeof r.env !== "object" || r.env === null) throw new Error("start: env required");
+	if (r.wrapper !== undefined && (!Array.isArray(r.wrapper) || !r.wrapper.every(str)))
+		throw new Error("start: wrapper must be strings");
+	if (r.cgroupProcs !== undefined && (!Array.isArray(r.cgroupProcs) || !r.cgroupProcs.every(str)))
+		throw new Error("start: cgroupProcs must be strings");
+	if (r.logs !== null) {
+		const l = r.logs;
+		if (!l || !str(l.dir) || !str(l.stdoutBase) || !str(l.stderrBase)) throw new Error("start: bad logs spec");
+		if (l.stdoutBase.includes("/") || l.stderrBase.includes("/")) throw new Error("start: log base names hold '/'");
+	}
+}
+
 export interface TaskInfo {
 	id: string;
 	pid: number;
