@@ -13,6 +13,7 @@ import {
 	type Ports,
 	type StartedAgent,
 	startAgent,
+	startDevAgent,
 	stopSupervisor,
 	tempDir,
 	waitFor,
@@ -198,4 +199,59 @@ test("a task that exits while the agent is down is reported with its exit code a
 	assert.equal(a.TaskStates.t.Restarts, 0);
 	// Acknowledged: the supervisor no longer keeps it.
 	await waitFor(async () => !supervisorTasks().some((t) => t.id === task.id), 5000, 50);
+});
+
+test("kill -9 of the node supervisor: the task carries on, a new supervisor adopts it, stopping the job still kills it", async () => {
+	const alloc = await allocOf("counter");
+	const [task] = supervisorTasks().filter((t) => t.id.startsWith(`${alloc.ID}/`));
+	assert.ok(task && task.state === "running");
+	const pidFile = join(stateDir, "supervisor.pid");
+	const oldSup = Number(readFileSync(pidFile, "utf8").split(" ")[0]);
+	process.kill(oldSup, "SIGKILL");
+	// The agent notices the dropped connection and starts a new supervisor, which adopts the task.
+	const newSup = await waitFor(async () => {
+		const pid = Number(readFileSync(pidFile, "utf8").split(" ")[0]);
+		return pid !== oldSup && procStartTime(pid) !== undefined ? pid : undefined;
+	});
+	assert.equal(procStartTime(task.pid), task.startTime, "the task survives its supervisor");
+	const logFile = join(dataDir, "alloc", alloc.ID, "alloc", "logs", "t.stdout.0");
+	const before = readFileSync(logFile, "utf8").length;
+	await new Promise((r) => setTimeout(r, 500));
+	assert.ok(readFileSync(logFile, "utf8").length > before, "output still reaches the log file");
+	const a = await allocOf("counter");
+	assert.equal(a.TaskStates.t.State, "running");
+	assert.equal(a.TaskStates.t.Restarts, 0);
+
+	// Stopping the job reaches the adopted task (kill signal, then SIGKILL to its group).
+	const r = await fetch(`${agent?.url}/v1/job/counter`, { method: "DELETE" });
+	assert.equal(r.status, 200);
+	await waitFor(async () => procStartTime(task.pid) === undefined, 15_000);
+	const done = await waitFor(async () => {
+		const x = await allocOf("counter");
+		return x?.ClientStatus === "complete" ? x : undefined;
+	});
+	assert.equal(done.TaskStates.t.State, "dead");
+	assert.ok(procStartTime(newSup) !== undefined, "the new supervisor keeps running");
+});
+
+test("-dev: a kill -9 of the agent takes its supervisor and tasks with it", async () => {
+	const dev = await startDevAgent();
+	try {
+		const r = await fetch(`${dev.url}/v1/jobs`, {
+			method: "PUT",
+			body: JSON.stringify(job("devsleep", "service", "exec sleep 600")),
+		});
+		assert.equal(r.status, 200);
+		const alloc = await waitFor(async () => {
+			const a = ((await (await fetch(`${dev.url}/v1/job/devsleep/allocations`)).json()) as any[])[0];
+			return a?.ClientStatus === "running" ? a : undefined;
+		});
+		const stats = (await (await fetch(`${dev.url}/v1/client/allocation/${alloc.ID}/stats`)).json()) as any;
+		const taskPid = Number(Object.keys(stats.Tasks.t.Pids)[0]);
+		assert.ok(procStartTime(taskPid) !== undefined);
+		await dev.stop("SIGKILL");
+		await waitFor(async () => procStartTime(taskPid) === undefined, 5000, 50);
+	} finally {
+		await dev.stop("SIGKILL");
+	}
 });
