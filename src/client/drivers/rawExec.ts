@@ -6,7 +6,14 @@ import { accessSync, constants as fsc, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import type { SupervisorClient } from "../supervisor/client.ts";
 import { spawnTask } from "./process.ts";
-import type { DriverFingerprint, TaskDriver, TaskHandle, TaskHandleState, TaskStartConfig } from "./types.ts";
+import {
+	type DriverFingerprint,
+	RecoverableStartError,
+	type TaskDriver,
+	type TaskHandle,
+	type TaskHandleState,
+	type TaskStartConfig,
+} from "./types.ts";
 
 export interface RawExecConfig {
 	command: string;
@@ -100,9 +107,14 @@ export function rawExecDriver(opts: { enabled: boolean; supervisor?: SupervisorC
 				if (ids.uid === process.getuid?.()) ids = undefined;
 			}
 			const command = lookupBin(cfg.taskDir, dc.command);
+			if (sup) {
+				// The supervisor being unreachable is passing: the restart policy tries again.
+				await sup.connect().catch((e: Error) => {
+					throw new RecoverableStartError(`node supervisor unavailable: ${e.message}`);
+				});
+			}
 			try {
 				if (sup) {
-					await sup.connect();
 					const info = await sup.start({
 						id: `${cfg.allocID ?? "task"}/${cfg.task.Name}/${randomUUID().slice(0, 8)}`,
 						command,

@@ -4,7 +4,7 @@
 // flowing), the pid-file lock, -dev (ephemeral) and idle exits, and bad requests.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,6 +146,8 @@ test("bad starts and bad requests are answered with errors; the connection stays
 	await client.start(sh("dup", dir, "sleep 5"));
 	await assert.rejects(client.start(sh("dup", dir, "true")), /exists/);
 	await client.forget("dup");
+
+	assert.equal(statSync(socketPath(dir)).mode & 0o777, 0o600, "the socket is the owner's alone");
 
 	// Raw protocol: a broken line is skipped, an unknown op is an error, the next request works.
 	const sock = connect(socketPath(dir));

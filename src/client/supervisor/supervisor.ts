@@ -87,10 +87,17 @@ export class NodeSupervisor {
 	async start(): Promise<void> {
 		this.adoptPrevious();
 		this.server = createServer((sock) => this.accept(sock));
-		await new Promise<void>((resolve, reject) => {
-			this.server?.once("error", reject);
-			this.server?.listen(this.o.socketPath, () => resolve());
-		});
+		// Whoever can connect can run processes as this user: the socket is the owner's alone (the
+		// state dir is 0700 too, but the long-path fallback lives in the shared temp dir).
+		const umask = process.umask(0o177);
+		try {
+			await new Promise<void>((resolve, reject) => {
+				this.server?.once("error", reject);
+				this.server?.listen(this.o.socketPath, () => resolve());
+			});
+		} finally {
+			process.umask(umask);
+		}
 		this.timers.push(setInterval(() => this.pollAdopted(), this.o.adoptPollMs ?? 1000));
 		this.timers.push(setInterval(() => this.checkIdle(), Math.min(5000, this.o.idleExitMs)));
 		// A -dev agent that never connects (it died while starting us) must not leave us behind.
