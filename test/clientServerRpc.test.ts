@@ -4,12 +4,22 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
+import {
+	freePorts,
+	type StartedAgent,
+	startAgent,
+	stopSupervisor,
+	tempDir,
+	waitFor,
+	writeConfig,
+} from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
 after(async () => {
 	for (const a of agents.reverse()) await a.stop();
+	// A non-dev client leaves its node supervisor (and tasks) running when it stops, as Nomad.
+	await stopSupervisor(`${dir.path}/client/client`);
 	dir.cleanup();
 });
 

@@ -71,11 +71,12 @@ test("/v1/client/allocation/<id>/stats reports the running task's process tree",
 					{
 						Name: "b",
 						Driver: "raw_exec",
-						// A descendant burns CPU; the task's own process just waits.
+						// A descendant burns CPU; the task's own process just waits. The loop counts in the
+						// shell itself: a loop that forks (e.g. `date`) leaves most of its CPU time in the
+						// short-lived children, which no sample of the tree sees.
 						Config: {
 							command: "/bin/sh",
-							// A pure shell loop: no short-lived children whose CPU would escape the sample.
-							args: ["-c", "( while :; do :; done ) & sleep 600"],
+							args: ["-c", "( i=0; while [ $i -lt 400000000 ]; do i=$((i+1)); done ) & sleep 600"],
 						},
 						KillTimeout: 1e9,
 						Resources: { CPU: 100, MemoryMB: 64 },

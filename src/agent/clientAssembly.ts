@@ -11,6 +11,7 @@ import { mockDriver } from "../client/drivers/mock.ts";
 import { rawExecDriver } from "../client/drivers/rawExec.ts";
 import type { TaskDriver } from "../client/drivers/types.ts";
 import type { ServerAPI } from "../client/serverApi.ts";
+import { SupervisorClient } from "../client/supervisor/client.ts";
 import type { Logger } from "../lib/logger.ts";
 import { NOMAD_VERSION } from "../lib/version.ts";
 import { checkServers } from "../rpc/serverList.ts";
@@ -27,9 +28,10 @@ export function rawExecEnabled(c: AgentConfig): boolean {
 	return truthy(plugin?.config.enabled) || truthy(c.client.options["driver.raw_exec.enable"]);
 }
 
-export function driversFor(c: AgentConfig): Record<string, TaskDriver> {
+/** With `supervisor`, process tasks run under the node supervisor (and outlive the agent). */
+export function driversFor(c: AgentConfig, supervisor?: SupervisorClient): Record<string, TaskDriver> {
 	return {
-		raw_exec: rawExecDriver({ enabled: rawExecEnabled(c) }),
+		raw_exec: rawExecDriver({ enabled: rawExecEnabled(c), supervisor }),
 		// exec is always present, as in Nomad; its fingerprint says whether it can run here (root, cgroups).
 		exec: execDriver({
 			chrootEnv: c.client.chrootEnv,
@@ -82,8 +84,15 @@ export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string,
 		base = temp;
 	}
 	const allocDir = c.client.allocDir || join(base, "alloc");
+	const stateDir = c.client.stateDir || join(base, "client");
+	// Started on first use (a task to run or to reattach); in -dev it stops with the agent.
+	const supervisor = new SupervisorClient({
+		stateDir,
+		ephemeral: c.devMode,
+		logger: logger.named("client.supervisor"),
+	});
 	const client = new Client({
-		stateDir: c.client.stateDir || join(base, "client"),
+		stateDir,
 		allocDir,
 		region: c.region,
 		fingerprint: {
@@ -106,7 +115,9 @@ export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string,
 			nomadVersion: NOMAD_VERSION,
 			httpAddr,
 		},
-		drivers: driversFor(c),
+		drivers: driversFor(c, supervisor),
+		supervisor,
+		devMode: c.devMode,
 		maxKillTimeoutNs: c.client.maxKillTimeout,
 		server: api,
 		logger,

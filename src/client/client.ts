@@ -1,16 +1,21 @@
 // The client agent: fingerprints its node, registers it, heartbeats at the TTL the servers give,
 // watches the allocations placed on it (blocking queries) and runs them with alloc runners, and
-// reports their status back in batches (Nomad: every 200 ms). Tasks are children of this process
-// for now; surviving an agent restart needs the node supervisor of DESIGN.md (issue 4).
+// reports their status back in batches (Nomad: every 200 ms). Its state (node identity,
+// allocations, task states and handles) lives in <data_dir>/client/state.db; process tasks run under
+// the node supervisor (src/client/supervisor), so after a restart the client reloads its state and
+// reattaches to them instead of starting them again.
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate } from "./allocrunner/index.ts";
+import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate, type RestoredTasks } from "./allocrunner/index.ts";
 import type { TaskDriver } from "./drivers/types.ts";
 import { type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
 import type { ServerAPI } from "./serverApi.ts";
+import { ClientStateStore } from "./state/stateStore.ts";
+import type { SupervisorClient } from "./supervisor/client.ts";
+import { tasksFilePath } from "./supervisor/protocol.ts";
 
 export interface ClientOptions {
 	/** <data_dir>/client (state) and <data_dir>/alloc; in -dev a temporary directory. */
@@ -25,6 +30,13 @@ export interface ClientOptions {
 	updateIntervalMs?: number;
 	/** client.max_kill_timeout in ns (Nomad: 30 s). */
 	maxKillTimeoutNs?: number;
+	/** The node supervisor the process drivers run their tasks under. */
+	supervisor?: SupervisorClient;
+	/**
+	 * -dev: no state kept across restarts and every task stopped at shutdown. Otherwise (as Nomad)
+	 * tasks keep running when the agent stops and are reattached when it comes back.
+	 */
+	devMode?: boolean;
 }
 
 const SHUTDOWN_KILL_TIMEOUT_NS = 1e9;
@@ -33,8 +45,6 @@ export class Client {
 	private readonly opts: ClientOptions;
 	private readonly logger: Logger;
 	readonly nodeID: string;
-	/** Proves to the servers that calls about this node come from it (Nomad's Node.SecretID). */
-	private readonly nodeSecret: string;
 	node: Node | undefined;
 	private readonly runners = new Map<string, AllocRunner>();
 	private readonly runnerDeps = new Map<string, AllocRunnerDeps>();
@@ -47,14 +57,20 @@ export class Client {
 	heartbeatTTL = 0;
 	/** Ends the registration back-off early (a new server list arrived). */
 	private retryRegisterNow: (() => void) | undefined;
+	private readonly store: ClientStateStore;
+	private storeClosed = false;
+	/** Proves to the servers that calls about this node come from it (Nomad's Node.SecretID). */
+	private readonly secretID: string;
 
 	constructor(opts: ClientOptions) {
 		this.opts = opts;
 		this.logger = opts.logger.named("client");
 		mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
 		mkdirSync(opts.allocDir, { recursive: true, mode: 0o711 });
-		this.nodeID = loadNodeID(opts.stateDir);
-		this.nodeSecret = loadNodeID(opts.stateDir, "secret-id");
+		this.store = new ClientStateStore(opts.devMode ? ":memory:" : join(opts.stateDir, "state.db"));
+		this.nodeID = loadNodeID(opts.stateDir, this.store);
+		this.secretID = this.store.getMeta("node_secret_id") ?? randomUUID();
+		this.store.putMeta("node_secret_id", this.secretID);
 	}
 
 	servers(): string[] {
@@ -89,7 +105,9 @@ export class Client {
 			{ ...this.opts.fingerprint, drivers, dataDir: this.opts.stateDir, allocDir: this.opts.allocDir },
 			this.nodeID,
 		);
-		this.node.SecretID = this.nodeSecret;
+		this.node.SecretID = this.secretID;
+		// As Nomad: restore (and reattach) before registering, so the first status sent is the real one.
+		await this.restore();
 		await this.register();
 		this.updateTimer = setInterval(() => void this.flushUpdates(), this.opts.updateIntervalMs ?? 200);
 		this.updateTimer.unref();
@@ -153,36 +171,91 @@ export class Client {
 		}
 	}
 
+	/**
+	 * Reloads the allocations of an earlier run of this agent and carries on with them: running
+	 * tasks are reattached (same process, restart count unchanged), those that ended meanwhile are
+	 * reported with their exit. Tasks the supervisor runs that no saved handle claims (the agent
+	 * died between starting one and recording it) are stopped: their runner starts them again.
+	 */
+	private async restore(): Promise<void> {
+		const stored = this.store.loadAllocs();
+		const sup = this.opts.supervisor;
+		const claimed = new Set<string>();
+		for (const s of stored) for (const t of Object.values(s.tasks)) if (t.handle) claimed.add(t.handle.taskId);
+		if (sup && (claimed.size > 0 || supervisorHasTasks(this.opts.stateDir))) {
+			try {
+				await sup.connect();
+				for (const t of await sup.list()) {
+					if (claimed.has(t.id)) continue;
+					this.logger.info("stopping a task no allocation claims", { task: t.id, pid: t.pid });
+					await sup.forget(t.id);
+				}
+			} catch (err) {
+				this.logger.error("node supervisor unavailable while restoring", { error: err });
+			}
+		}
+		for (const s of stored) {
+			try {
+				this.addRunner(s.alloc, s.tasks);
+			} catch (err) {
+				this.logger.error("error restoring allocation", { alloc_id: s.alloc.ID, error: err });
+				this.store.deleteAlloc(s.alloc.ID);
+			}
+		}
+		if (stored.length > 0) this.logger.info("restored allocations", { count: stored.length });
+	}
+
+	private persistTasks(u: ClientAllocUpdate): void {
+		const r = this.runners.get(u.ID);
+		if (!r || this.storeClosed) return;
+		try {
+			this.store.putTasks(u.ID, u.TaskStates, r.taskHandles());
+		} catch (err) {
+			this.logger.error("error persisting task state", { alloc_id: u.ID, error: err });
+		}
+	}
+
 	private reconcile(allocs: Allocation[]): void {
 		for (const alloc of allocs) {
 			const runner = this.runners.get(alloc.ID);
 			if (runner) {
+				const prev = runner.allocation();
+				if (prev.ModifyIndex !== alloc.ModifyIndex || prev.AllocModifyIndex !== alloc.AllocModifyIndex)
+					this.store.putAlloc({ ...alloc, Job: alloc.Job ?? prev.Job });
 				runner.update(alloc);
 				continue;
 			}
 			// Terminal allocations we never ran (or already forgot) need no runner.
 			if (alloc.DesiredStatus !== "run" || ["complete", "failed", "lost"].includes(alloc.ClientStatus)) continue;
 			if (!alloc.Job) continue;
-			const deps: AllocRunnerDeps = {
-				allocDirRoot: this.opts.allocDir,
-				node: {
-					ID: this.nodeID,
-					Name: this.node?.Name ?? "",
-					Datacenter: this.node?.Datacenter ?? "",
-					Attributes: this.node?.Attributes ?? {},
-					Meta: this.node?.Meta ?? null,
-				},
-				region: this.opts.region,
-				drivers: this.opts.drivers,
-				logger: this.logger,
-				onUpdate: (u) => this.pending.set(u.ID, u),
-				maxKillTimeoutNs: this.opts.maxKillTimeoutNs,
-			};
-			const r = new AllocRunner(alloc, deps);
-			this.runners.set(alloc.ID, r);
-			this.runnerDeps.set(alloc.ID, deps);
-			r.run().catch((err: unknown) => this.logger.error("alloc runner failed", { alloc_id: alloc.ID, error: err }));
+			this.store.putAlloc(alloc);
+			this.addRunner(alloc);
 		}
+	}
+
+	private addRunner(alloc: Allocation, restored?: RestoredTasks): void {
+		const deps: AllocRunnerDeps = {
+			allocDirRoot: this.opts.allocDir,
+			node: {
+				ID: this.nodeID,
+				Name: this.node?.Name ?? "",
+				Datacenter: this.node?.Datacenter ?? "",
+				Attributes: this.node?.Attributes ?? {},
+				Meta: this.node?.Meta ?? null,
+			},
+			region: this.opts.region,
+			drivers: this.opts.drivers,
+			logger: this.logger,
+			onUpdate: (u) => {
+				this.pending.set(u.ID, u);
+				this.persistTasks(u);
+			},
+			maxKillTimeoutNs: this.opts.maxKillTimeoutNs,
+		};
+		const r = new AllocRunner(alloc, deps, restored);
+		this.runners.set(alloc.ID, r);
+		this.runnerDeps.set(alloc.ID, deps);
+		r.run().catch((err: unknown) => this.logger.error("alloc runner failed", { alloc_id: alloc.ID, error: err }));
 	}
 
 	private async flushUpdates(): Promise<void> {
@@ -211,6 +284,7 @@ export class Client {
 		await this.flushUpdates();
 		this.runners.delete(allocID);
 		this.runnerDeps.delete(allocID);
+		this.store.deleteAlloc(allocID);
 		await r.destroy();
 		this.logger.info("garbage collected allocation", { alloc_id: allocID });
 		return true;
@@ -234,25 +308,48 @@ export class Client {
 		if (this.updateTimer) clearInterval(this.updateTimer);
 		await this.watch?.catch(() => {});
 		await this.flushUpdates();
-		// Tasks do not outlive the agent yet (no node supervisor): stop them, fast enough for the
-		// agent's 5 s shutdown budget (kill signal, then SIGKILL after at most 1 s).
+		const sup = this.opts.supervisor;
+		if (!this.opts.devMode && sup) {
+			// As Nomad: tasks keep running while the agent is stopped; the next start reattaches.
+			sup.close();
+			this.storeClosed = true;
+			this.store.close();
+			return;
+		}
+		// -dev (or no supervisor to keep them): stop the tasks, fast enough for the agent's 5 s
+		// shutdown budget (kill signal, then SIGKILL after at most 1 s), then the supervisor.
 		for (const d of this.runnerDeps.values()) d.maxKillTimeoutNs = SHUTDOWN_KILL_TIMEOUT_NS;
 		await Promise.all([...this.runners.values()].map((r) => r.destroy().catch(() => {})));
+		await sup?.shutdown();
+		this.storeClosed = true;
+		this.store.close();
 	}
 }
 
-/** The node's ID ("node-id") or secret ("secret-id"), created on first start and kept. */
-function loadNodeID(stateDir: string, file = "node-id"): string {
-	const p = join(stateDir, file);
+/** True when a supervisor's task table (alive or left by a killed one) lists any task. */
+function supervisorHasTasks(stateDir: string): boolean {
 	try {
-		const id = readFileSync(p, "utf8").trim();
-		if (/^[0-9a-f-]{36}$/.test(id)) return id;
+		const t = JSON.parse(readFileSync(tasksFilePath(stateDir), "utf8"));
+		return Array.isArray(t) && t.length > 0;
 	} catch {
-		// first start
+		return false;
 	}
-	const id = randomUUID();
-	writeFileSync(p, id, { mode: 0o600 });
-	return id;
+}
+
+/** The node ID kept in the state store (or the node-id file earlier versions wrote), else a new one. */
+function loadNodeID(stateDir: string, store: ClientStateStore): string {
+	const valid = (id: string | undefined) => id !== undefined && /^[0-9a-f-]{36}$/.test(id);
+	let id = store.getMeta("node_id");
+	if (!valid(id)) {
+		try {
+			id = readFileSync(join(stateDir, "node-id"), "utf8").trim();
+		} catch {
+			// first start
+		}
+	}
+	if (!valid(id)) id = randomUUID();
+	store.putMeta("node_id", id as string);
+	return id as string;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 // Starts real `nomad-ts agent` processes on free loopback ports for integration tests, and makes
 // sure every one of them is gone when the test ends.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -113,7 +113,48 @@ export async function startAgent(
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(prefix = "nomad-ts-test-"): { path: string; cleanup: () => void } {
 	const path = mkdtempSync(join(tmpdir(), prefix));
-	return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+	return {
+		path,
+		cleanup: () => {
+			killSupervisorsUnder(path);
+			rmSync(path, { recursive: true, force: true });
+		},
+	};
+}
+
+/**
+ * Non-dev clients leave their node supervisor and tasks running when they stop (as Nomad's tasks
+ * outlive the agent): a test's directory clean-up kills every supervisor found under it (a
+ * `<data_dir>/client/supervisor.pid`, a few levels down) with the tasks it lists.
+ */
+function killSupervisorsUnder(root: string, depth = 4): void {
+	let entries: import("node:fs").Dirent[];
+	try {
+		entries = readdirSync(root, { withFileTypes: true });
+	} catch {
+		return;
+	}
+	const kill = (pid: number) => {
+		try {
+			if (pid > 0) process.kill(pid, "SIGKILL");
+		} catch {
+			// gone
+		}
+	};
+	if (entries.some((e) => e.name === "supervisor.pid")) {
+		try {
+			const tasks = JSON.parse(readFileSync(join(root, "supervisor-tasks.json"), "utf8")) as { pid: number }[];
+			for (const t of tasks) kill(-t.pid);
+		} catch {
+			// no task table
+		}
+		try {
+			kill(Number(readFileSync(join(root, "supervisor.pid"), "utf8").split(" ")[0]));
+		} catch {
+			// no pid file
+		}
+	}
+	if (depth > 0) for (const e of entries) if (e.isDirectory()) killSupervisorsUnder(join(root, e.name), depth - 1);
 }
 
 /** Writes an agent config file (JSON) and returns its path. */
@@ -149,5 +190,50 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 
 		if (v) return v;
 		if (Date.now() - t0 > ms) throw new Error("timed out");
 		await new Promise((r) => setTimeout(r, intervalMs));
+	}
+}
+
+/**
+ * Stops the node supervisor of a client state dir (<data_dir>/client) and every task it runs: a
+ * non-dev client leaves both running when it stops, as Nomad leaves its tasks. SIGTERM makes the
+ * supervisor kill its tasks' process groups; whatever is still listed as running after that (or if
+ * the supervisor is gone already) is killed here.
+ */
+export async function stopSupervisor(stateDir: string): Promise<void> {
+	const { readFileSync } = await import("node:fs");
+	const read = (name: string) => {
+		try {
+			return readFileSync(join(stateDir, name), "utf8");
+		} catch {
+			return "";
+		}
+	};
+	const alive = (pid: number) => {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+			return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+		} catch {
+			return false;
+		}
+	};
+	const pid = Number(read("supervisor.pid").split(" ")[0]);
+	if (pid > 0 && alive(pid)) {
+		process.kill(pid, "SIGTERM");
+		for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+		if (alive(pid)) process.kill(pid, "SIGKILL");
+	}
+	let tasks: { pid: number; state: string }[] = [];
+	try {
+		tasks = JSON.parse(read("supervisor-tasks.json") || "[]");
+	} catch {
+		// torn or missing: nothing more to find
+	}
+	for (const t of tasks) {
+		if (t.state !== "running") continue;
+		try {
+			process.kill(-t.pid, "SIGKILL");
+		} catch {
+			// gone
+		}
 	}
 }

@@ -4,7 +4,7 @@
 import type { Allocation, TaskState } from "../../api/types/alloc.ts";
 import type { Job } from "../../api/types/job.ts";
 import type { Logger } from "../../lib/logger.ts";
-import type { TaskDriver } from "../drivers/types.ts";
+import type { TaskDriver, TaskHandleState } from "../drivers/types.ts";
 import { AllocDir } from "./allocDir.ts";
 import { Coordinator, taskStage } from "./coordinator.ts";
 import { ev, type FullTaskEvent, newTaskEvent, TaskEventType } from "./taskEvents.ts";
@@ -41,6 +41,9 @@ export interface AllocRunnerDeps {
 	/** Log file rotation size override in bytes (tests). */
 	logMaxBytes?: number;
 }
+
+/** What the client state store kept of each task: the runner carries on from it after a restart. */
+export type RestoredTasks = Record<string, { state: TaskState; handle?: TaskHandleState }>;
 
 /** Nomad's getClientStatus over the task states. */
 export function clientStatusOf(states: Record<string, TaskState>): { status: string; description: string } {
@@ -89,7 +92,7 @@ export class AllocRunner {
 	private runP: Promise<void> | undefined;
 	private destroyed = false;
 
-	constructor(alloc: Allocation, deps: AllocRunnerDeps) {
+	constructor(alloc: Allocation, deps: AllocRunnerDeps, restored?: RestoredTasks) {
 		if (!alloc.Job) throw new Error(`alloc ${alloc.ID} has no job`);
 		const group = alloc.Job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
 		if (!group) throw new Error(`alloc ${alloc.ID}: task group ${JSON.stringify(alloc.TaskGroup)} not in job`);
@@ -121,6 +124,7 @@ export class AllocRunner {
 						return deps.maxKillTimeoutNs;
 					},
 					logMaxBytes: deps.logMaxBytes,
+					restore: restored?.[task.Name],
 				}),
 			);
 		}
@@ -154,6 +158,21 @@ export class AllocRunner {
 			if (pid !== undefined && pid > 0) out[name] = pid;
 		}
 		return out;
+	}
+
+	/** Task name → handle of each running task that can be reattached after an agent restart. */
+	taskHandles(): Record<string, TaskHandleState> {
+		const out: Record<string, TaskHandleState> = {};
+		for (const [name, tr] of this.runners) {
+			const h = tr.handleState;
+			if (h) out[name] = h;
+		}
+		return out;
+	}
+
+	/** The allocation as last received from the servers. */
+	allocation(): Allocation {
+		return this.alloc;
 	}
 
 	/** Builds the alloc dir and runs the tasks; resolves when every task runner is done. */

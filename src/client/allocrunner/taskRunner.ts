@@ -5,7 +5,7 @@ import { constants as osc } from "node:os";
 import type { Allocation, TaskState } from "../../api/types/alloc.ts";
 import type { Job, Task } from "../../api/types/job.ts";
 import type { Logger } from "../../lib/logger.ts";
-import type { ExitResult, TaskDriver, TaskHandle } from "../drivers/types.ts";
+import type { ExitResult, TaskDriver, TaskHandle, TaskHandleState, TaskLogSpec } from "../drivers/types.ts";
 import type { AllocDir, TaskDirPaths } from "./allocDir.ts";
 import type { Gate } from "./coordinator.ts";
 import { TaskLogs } from "./logs.ts";
@@ -51,6 +51,8 @@ export interface TaskRunnerDeps {
 	maxKillTimeoutNs?: number;
 	/** Overrides the log rotation size (bytes), for tests. */
 	logMaxBytes?: number;
+	/** State persisted by an earlier agent: the task carries on from it (reattaching to its process). */
+	restore?: { state: TaskState; handle?: TaskHandleState };
 }
 
 function isSignal(sig: string): sig is NodeJS.Signals {
@@ -72,18 +74,20 @@ export class TaskRunner {
 	private runP: Promise<void> | undefined;
 	private taskDir: TaskDirPaths | undefined;
 	private logs: TaskLogs | undefined;
+	private reattachPending: TaskHandleState | undefined;
 
 	constructor(deps: TaskRunnerDeps) {
 		this.d = deps;
 		this.task = deps.task;
 		this.name = deps.task.Name;
 		this.log = deps.logger.named("task_runner").named(this.name);
-		this.st = newTaskState();
+		this.st = deps.restore ? copyTaskState(deps.restore.state) : newTaskState();
+		this.reattachPending = deps.restore?.state.State === "dead" ? undefined : deps.restore?.handle;
 		this.killP = new Promise((r) => (this.resolveKill = r));
 		const tg = deps.job.TaskGroups.find((g) => g.Name === deps.alloc().TaskGroup);
 		const policy = deps.task.RestartPolicy ?? tg?.RestartPolicy ?? defaultRestartPolicy(deps.job.Type);
 		this.tracker = new RestartTracker(policy, restartOnSuccess(deps.job.Type, deps.task), deps.now);
-		this.appendEvent(newTaskEvent(TaskEventType.Received, deps.now()));
+		if (!deps.restore) this.appendEvent(newTaskEvent(TaskEventType.Received, deps.now()));
 	}
 
 	get isPoststop(): boolean {
@@ -105,6 +109,12 @@ export class TaskRunner {
 	/** The running task's cgroup directories, when its driver puts it in cgroups (exec). */
 	get cgroups(): { memory?: string; cpuacct?: string; cpu?: string } | undefined {
 		return this.handle?.cgroups;
+	}
+	/** The running task's handle as persisted for a reattach after an agent restart. */
+	get handleState(): TaskHandleState | undefined {
+		// Until the reattach has been tried, the saved handle stands: persisting "no handle" in that
+		// window would orphan the task if the agent died again right then.
+		return this.handle?.state?.() ?? this.reattachPending;
 	}
 	get finished(): boolean {
 		return this.st.FinishedAt !== null;
@@ -173,7 +183,10 @@ export class TaskRunner {
 	private async runImpl(): Promise<void> {
 		this.d.onStateUpdated();
 		try {
-			await this.mainLoop();
+			const restored = this.d.restore;
+			// A task that was dead when the agent stopped stays dead; a running one is reattached.
+			if (restored?.state.State !== "dead") await this.mainLoop(await this.reattach());
+			this.reattachPending = undefined;
 		} catch (e) {
 			this.log.error("task runner failed", { error: e as Error });
 		}
@@ -190,23 +203,54 @@ export class TaskRunner {
 		}
 	}
 
-	private async mainLoop(): Promise<void> {
+	/**
+	 * The handle of the task an earlier agent started, when its driver can still reach it. A task
+	 * that is gone without trace is started afresh by the main loop (as Nomad does when a reattach
+	 * fails).
+	 */
+	private async reattach(): Promise<boolean> {
+		const h = this.reattachPending;
+		if (!h || !this.d.driver?.recover) return false;
+		try {
+			const handle = await this.d.driver.recover(h);
+			if (!handle) {
+				this.log.warn("task to reattach is gone; starting it again", { pid: h.pid });
+				return false;
+			}
+			this.taskDir = this.d.allocDir.buildTaskDir(this.name);
+			this.handle = handle;
+			this.log.info("reattached to task", { pid: handle.pid });
+			return true;
+		} catch (e) {
+			this.log.error("reattaching failed; starting the task again", { error: e as Error });
+			return false;
+		} finally {
+			this.reattachPending = undefined;
+		}
+	}
+
+	private async mainLoop(reattached: boolean): Promise<void> {
 		let sleepTimer: NodeJS.Timeout | undefined;
+		let resumed = reattached;
 		try {
 			for (;;) {
-				if (this.shouldShutdown()) return;
-				if (!(await this.unlessKilled(this.d.gate.wait()))) return;
-
 				let started = false;
-				try {
-					this.prestart();
-				} catch (e) {
-					this.log.error("prestart failed", { error: e as Error });
-					this.tracker.setStartError(e);
-				}
-				if (this.killRequested || this.shouldShutdown()) return;
-				if (this.taskDir && this.logs) {
-					started = await this.runDriver();
+				if (resumed) {
+					resumed = false;
+					started = true;
+				} else {
+					if (this.shouldShutdown()) return;
+					if (!(await this.unlessKilled(this.d.gate.wait()))) return;
+					try {
+						this.prestart();
+					} catch (e) {
+						this.log.error("prestart failed", { error: e as Error });
+						this.tracker.setStartError(e);
+					}
+					if (this.killRequested || this.shouldShutdown()) return;
+					if (this.taskDir && (this.logs || this.d.driver?.capturesLogs)) {
+						started = await this.runDriver();
+					}
 				}
 				if (started && this.handle) {
 					const handle = this.handle;
@@ -218,6 +262,7 @@ export class TaskRunner {
 					}
 					this.handle = undefined;
 					this.emitExitResult(result);
+					handle.release?.();
 					this.tracker.setExitResult(result);
 				}
 
@@ -238,7 +283,7 @@ export class TaskRunner {
 			this.taskDir = dir;
 			this.emitEvent(ev.message(this.event(TaskEventType.Setup), BuildingTaskDir));
 		}
-		if (!this.logs) {
+		if (!this.logs && !this.d.driver?.capturesLogs) {
 			try {
 				this.logs = new TaskLogs(this.taskDir.logDir, this.name, this.task.LogConfig, this.d.logMaxBytes);
 			} catch (e) {
@@ -248,9 +293,22 @@ export class TaskRunner {
 		}
 	}
 
+	/** Log files for a driver that captures output itself (through the node supervisor). */
+	private logSpec(dirs: TaskDirPaths): TaskLogSpec | null {
+		const cfg = this.task.LogConfig;
+		if (cfg?.Disabled) return null;
+		return {
+			dir: dirs.logDir,
+			stdoutBase: `${this.name}.stdout`,
+			stderrBase: `${this.name}.stderr`,
+			maxFiles: cfg?.MaxFiles || 10,
+			maxFileBytes: this.d.logMaxBytes ?? (cfg?.MaxFileSizeMB || 10) * 1024 * 1024,
+		};
+	}
+
 	private async runDriver(): Promise<boolean> {
 		const dirs = this.taskDir as TaskDirPaths;
-		const logs = this.logs as TaskLogs;
+		const logs = this.logs;
 		try {
 			const driver = this.d.driver;
 			if (!driver) throw new Error(`failed to start task: driver ${JSON.stringify(this.task.Driver)} not found`);
@@ -275,8 +333,10 @@ export class TaskRunner {
 				taskDir: dirs.dir,
 				allocDir: this.d.allocDir.dir,
 				env,
-				stdoutPath: logs.stdoutPath,
-				stderrPath: logs.stderrPath,
+				stdoutPath: logs?.stdoutPath ?? "",
+				stderrPath: logs?.stderrPath ?? "",
+				logs: logs ? undefined : this.logSpec(dirs),
+				allocID: alloc.ID,
 				user: this.task.User || undefined,
 			});
 		} catch (e) {

@@ -1,9 +1,19 @@
 // raw_exec: runs a command on the host with no isolation, as the agent's user (or `user` when the
 // agent may switch users), in the task directory. Disabled unless the plugin config enables it.
+
+import { randomUUID } from "node:crypto";
 import { accessSync, constants as fsc, readFileSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
+import type { SupervisorClient } from "../supervisor/client.ts";
 import { spawnTask } from "./process.ts";
-import type { DriverFingerprint, TaskDriver, TaskHandle, TaskStartConfig } from "./types.ts";
+import {
+	type DriverFingerprint,
+	RecoverableStartError,
+	type TaskDriver,
+	type TaskHandle,
+	type TaskHandleState,
+	type TaskStartConfig,
+} from "./types.ts";
 
 export interface RawExecConfig {
 	command: string;
@@ -74,9 +84,16 @@ function lookupUser(name: string): { uid: number; gid: number } {
 	throw new Error(`failed to identify user ${JSON.stringify(name)}: unknown user`);
 }
 
-export function rawExecDriver(opts: { enabled: boolean }): TaskDriver {
+/**
+ * With `supervisor` (the agent) tasks run under the node supervisor: they outlive the agent, their
+ * output is captured there, and they are reattached after a restart. Without it (unit tests) they
+ * are children of this process, writing to the paths the task runner gives.
+ */
+export function rawExecDriver(opts: { enabled: boolean; supervisor?: SupervisorClient }): TaskDriver {
+	const sup = opts.supervisor;
 	return {
 		name: "raw_exec",
+		capturesLogs: sup !== undefined,
 		fingerprint(): DriverFingerprint {
 			if (!opts.enabled) return { detected: false, healthy: false, healthDescription: "disabled", attributes: {} };
 			return { detected: true, healthy: true, healthDescription: "Healthy", attributes: { "driver.raw_exec": "true" } };
@@ -90,7 +107,26 @@ export function rawExecDriver(opts: { enabled: boolean }): TaskDriver {
 				if (ids.uid === process.getuid?.()) ids = undefined;
 			}
 			const command = lookupBin(cfg.taskDir, dc.command);
+			if (sup) {
+				// The supervisor being unreachable is passing: the restart policy tries again.
+				await sup.connect().catch((e: Error) => {
+					throw new RecoverableStartError(`node supervisor unavailable: ${e.message}`);
+				});
+			}
 			try {
+				if (sup) {
+					const info = await sup.start({
+						id: `${cfg.allocID ?? "task"}/${cfg.task.Name}/${randomUUID().slice(0, 8)}`,
+						command,
+						args: dc.args,
+						cwd: dc.workDir || cfg.taskDir,
+						env: cfg.env,
+						uid: ids?.uid,
+						gid: ids?.gid,
+						logs: cfg.logs ?? null,
+					});
+					return sup.handle("raw_exec", info);
+				}
 				return await spawnTask({
 					command,
 					args: dc.args,
@@ -104,6 +140,13 @@ export function rawExecDriver(opts: { enabled: boolean }): TaskDriver {
 			} catch (e) {
 				throw new Error(`failed to launch command with executor: ${(e as Error).message}`);
 			}
+		},
+		async recover(h: TaskHandleState): Promise<TaskHandle | undefined> {
+			if (!sup || h.driver !== "raw_exec") return undefined;
+			await sup.connect();
+			const t = (await sup.list()).find((x) => x.id === h.taskId);
+			if (!t || t.pid !== h.pid) return undefined;
+			return sup.handle("raw_exec", t);
 		},
 	};
 }

@@ -22,6 +22,29 @@ export interface TaskHandle {
 	signal(sig: NodeJS.Signals): void;
 	/** Host cgroup directories of the task (drivers with cgroups: exec), for the stats reader. */
 	cgroups?: { memory?: string; cpuacct?: string; cpu?: string };
+	/** What the client persists to reattach after an agent restart (drivers that can). */
+	state?(): TaskHandleState;
+	/** The task runner has recorded the exit: whoever kept the exit status may drop it. */
+	release?(): void;
+}
+
+/** A task's handle as persisted in the client state store. */
+export interface TaskHandleState {
+	driver: string;
+	/** The node supervisor's id of the task. */
+	taskId: string;
+	pid: number;
+	/** /proc/<pid>/stat start time (clock ticks since boot): pid + start time identify the process. */
+	startTime: number;
+}
+
+/** Where a driver that captures output itself writes it (see TaskDriver.capturesLogs). */
+export interface TaskLogSpec {
+	dir: string;
+	stdoutBase: string;
+	stderrBase: string;
+	maxFiles: number;
+	maxFileBytes: number;
 }
 
 export interface DriverFingerprint {
@@ -39,9 +62,13 @@ export interface TaskStartConfig {
 	allocDir: string;
 	/** The complete environment of the task (built by the task runner). */
 	env: Record<string, string>;
-	/** Opened for append by the driver and given to the task as its stdout/stderr. */
+	/** Opened for append by the driver and given to the task as its stdout/stderr ("" with capturesLogs). */
 	stdoutPath: string;
 	stderrPath: string;
+	/** For drivers with capturesLogs: where the output goes; null when logs are disabled. */
+	logs?: TaskLogSpec | null;
+	/** The allocation the task belongs to (names its supervisor task id). */
+	allocID?: string;
 	user?: string;
 }
 
@@ -57,6 +84,13 @@ export interface TaskDriver {
 	fsIsolation?: FSIsolation;
 	fingerprint(): DriverFingerprint;
 	start(cfg: TaskStartConfig): Promise<TaskHandle>;
+	/**
+	 * True when the driver's tasks write their output through the node supervisor (which writes
+	 * and rotates the log files): the task runner then sets up no capture of its own.
+	 */
+	capturesLogs?: boolean;
+	/** Reattaches to a task started before an agent restart; undefined when it cannot be found. */
+	recover?(h: TaskHandleState): Promise<TaskHandle | undefined>;
 }
 
 /**
