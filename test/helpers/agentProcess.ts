@@ -136,7 +136,8 @@ function killSupervisorsUnder(root: string, depth = 4): void {
 	}
 	const kill = (pid: number) => {
 		try {
-			if (pid > 0) process.kill(pid, "SIGKILL");
+			// A negative pid is the task's whole process group.
+			if (Number.isInteger(pid) && pid !== 0) process.kill(pid, "SIGKILL");
 		} catch {
 			// gone
 		}
