@@ -11,7 +11,7 @@ import type { Allocation, Node } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
 import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate, type RestoredTasks } from "./allocrunner/index.ts";
 import type { TaskDriver } from "./drivers/types.ts";
-import { type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
+import { computeNodeClass, type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
 import type { ServerAPI } from "./serverApi.ts";
 import { ClientStateStore } from "./state/stateStore.ts";
 import type { SupervisorClient } from "./supervisor/client.ts";
@@ -37,6 +37,8 @@ export interface ClientOptions {
 	 * tasks keep running when the agent stops and are reattached when it comes back.
 	 */
 	devMode?: boolean;
+	/** How often driver health is fingerprinted again, ms (Nomad: 30 s); a change re-registers. */
+	driverCheckIntervalMs?: number;
 }
 
 const SHUTDOWN_KILL_TIMEOUT_NS = 1e9;
@@ -52,6 +54,7 @@ export class Client {
 	private readonly ctl = new AbortController();
 	private heartbeatTimer: NodeJS.Timeout | undefined;
 	private updateTimer: NodeJS.Timeout | undefined;
+	private driverTimer: NodeJS.Timeout | undefined;
 	private watch: Promise<void> | undefined;
 	lastHeartbeat = 0;
 	heartbeatTTL = 0;
@@ -111,8 +114,54 @@ export class Client {
 		await this.register();
 		this.updateTimer = setInterval(() => void this.flushUpdates(), this.opts.updateIntervalMs ?? 200);
 		this.updateTimer.unref();
+		this.driverTimer = setInterval(() => this.checkDrivers(), this.opts.driverCheckIntervalMs ?? 30_000);
+		this.driverTimer.unref();
 		this.watch = this.watchAllocations();
 		this.logger.info("node registered", { node_id: this.nodeID, name: this.node.Name });
+	}
+
+	/**
+	 * Fingerprints the drivers again (as Nomad's driver manager does periodically): a driver that
+	 * became (un)healthy, (un)detected or changed its attributes updates Node.Drivers and the
+	 * driver.* attributes, and the node registers again so the schedulers see it.
+	 */
+	checkDrivers(): boolean {
+		const node = this.node;
+		if (!node || this.ctl.signal.aborted) return false;
+		let changed = false;
+		node.Drivers ??= {};
+		const drivers = node.Drivers;
+		for (const [name, d] of Object.entries(this.opts.drivers)) {
+			const f = d.fingerprint();
+			const prev = drivers[name];
+			const same =
+				prev !== undefined &&
+				prev.Detected === f.detected &&
+				prev.Healthy === f.healthy &&
+				prev.HealthDescription === f.healthDescription &&
+				JSON.stringify(prev.Attributes) === JSON.stringify(f.attributes);
+			if (same) continue;
+			changed = true;
+			this.logger.info("driver health changed", { driver: name, healthy: f.healthy, description: f.healthDescription });
+			drivers[name] = {
+				Attributes: { ...f.attributes },
+				Detected: f.detected,
+				Healthy: f.healthy,
+				HealthDescription: f.healthDescription,
+				UpdateTime: new Date().toISOString(),
+			};
+			for (const k of Object.keys(prev?.Attributes ?? {})) delete node.Attributes[k];
+			delete node.Attributes[`driver.${name}`];
+			if (f.detected) {
+				for (const [k, v] of Object.entries(f.attributes)) if (v !== "") node.Attributes[k] = v;
+				node.Attributes[`driver.${name}`] = "1";
+			}
+		}
+		if (changed) {
+			node.ComputedClass = computeNodeClass(node);
+			void this.register();
+		}
+		return changed;
 	}
 
 	private async register(): Promise<void> {
@@ -306,6 +355,7 @@ export class Client {
 		this.ctl.abort();
 		if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
 		if (this.updateTimer) clearInterval(this.updateTimer);
+		if (this.driverTimer) clearInterval(this.driverTimer);
 		await this.watch?.catch(() => {});
 		await this.flushUpdates();
 		const sup = this.opts.supervisor;
