@@ -119,6 +119,12 @@ export function assembleClient(c: AgentConfig, api: ServerAPI, httpAddr: string,
 		supervisor,
 		devMode: c.devMode,
 		maxKillTimeoutNs: c.client.maxKillTimeout,
+		gc: {
+			intervalMs: c.client.gcInterval / 1e6,
+			maxAllocs: c.client.gcMaxAllocs,
+			diskUsageThreshold: c.client.gcDiskUsageThreshold,
+			inodeUsageThreshold: c.client.gcInodeUsageThreshold,
+		},
 		server: api,
 		logger,
 	});

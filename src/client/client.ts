@@ -12,6 +12,7 @@ import type { Logger } from "../lib/logger.ts";
 import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate, type RestoredTasks } from "./allocrunner/index.ts";
 import type { TaskDriver } from "./drivers/types.ts";
 import { computeNodeClass, type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
+import { AllocGarbageCollector, diskUsage, type GcPolicy } from "./gc.ts";
 import type { ServerAPI } from "./serverApi.ts";
 import { ClientStateStore } from "./state/stateStore.ts";
 import type { SupervisorClient } from "./supervisor/client.ts";
@@ -39,6 +40,8 @@ export interface ClientOptions {
 	devMode?: boolean;
 	/** How often driver health is fingerprinted again, ms (Nomad: 30 s); a change re-registers. */
 	driverCheckIntervalMs?: number;
+	/** Client GC of terminal allocations (gc_interval, gc_max_allocs, disk/inode thresholds). */
+	gc?: GcPolicy;
 }
 
 const SHUTDOWN_KILL_TIMEOUT_NS = 1e9;
@@ -55,6 +58,7 @@ export class Client {
 	private heartbeatTimer: NodeJS.Timeout | undefined;
 	private updateTimer: NodeJS.Timeout | undefined;
 	private driverTimer: NodeJS.Timeout | undefined;
+	private gc: AllocGarbageCollector | undefined;
 	private watch: Promise<void> | undefined;
 	lastHeartbeat = 0;
 	heartbeatTTL = 0;
@@ -116,6 +120,18 @@ export class Client {
 		this.updateTimer.unref();
 		this.driverTimer = setInterval(() => this.checkDrivers(), this.opts.driverCheckIntervalMs ?? 30_000);
 		this.driverTimer.unref();
+		if (this.opts.gc) {
+			this.gc = new AllocGarbageCollector(
+				{
+					terminal: () => this.terminalAllocs(),
+					count: () => this.runners.size,
+					collect: (id) => this.collect(id),
+				},
+				this.opts.gc,
+				() => diskUsage(this.opts.allocDir),
+			);
+			this.gc.start();
+		}
 		this.watch = this.watchAllocations();
 		this.logger.info("node registered", { node_id: this.nodeID, name: this.node.Name });
 	}
@@ -264,7 +280,31 @@ export class Client {
 		}
 	}
 
+	/** Terminal allocations still kept here, with when their last task finished. */
+	private terminalAllocs(): { id: string; finishedAt: number }[] {
+		const out: { id: string; finishedAt: number }[] = [];
+		for (const [id, r] of this.runners) {
+			if (!["complete", "failed", "lost"].includes(r.clientStatus())) continue;
+			let finishedAt = 0;
+			for (const ts of Object.values(r.taskStates())) {
+				const t = ts.FinishedAt ? Date.parse(ts.FinishedAt) : 0;
+				if (t > finishedAt) finishedAt = t;
+			}
+			out.push({ id, finishedAt });
+		}
+		return out;
+	}
+
 	private reconcile(allocs: Allocation[]): void {
+		const incoming = allocs.filter(
+			(a) =>
+				!this.runners.has(a.ID) &&
+				a.DesiredStatus === "run" &&
+				a.Job &&
+				!["complete", "failed", "lost"].includes(a.ClientStatus),
+		).length;
+		// As Nomad: new allocations make room first (gc_max_allocs), oldest terminal ones going first.
+		if (incoming > 0) void this.gc?.makeRoomFor(incoming);
 		for (const alloc of allocs) {
 			const runner = this.runners.get(alloc.ID);
 			if (runner) {
@@ -356,6 +396,7 @@ export class Client {
 		if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
 		if (this.updateTimer) clearInterval(this.updateTimer);
 		if (this.driverTimer) clearInterval(this.driverTimer);
+		this.gc?.stop();
 		await this.watch?.catch(() => {});
 		await this.flushUpdates();
 		const sup = this.opts.supervisor;
