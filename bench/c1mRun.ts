@@ -71,7 +71,6 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 		process.execPath,
 		[
 			...(process.env.C1M_AGENT_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-			"--max-old-space-size=16384",
 			BIN,
 			"agent",
 			"-dev",

@@ -4,6 +4,7 @@
 // directly through Node's type stripping. The compiled form is ~30 MB lighter at run time: type
 // stripping keeps a WebAssembly compiler resident for the life of the process.
 import { readdirSync, statSync } from "node:fs";
+import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -31,6 +32,30 @@ function entryBase() {
 }
 
 const argv = process.argv.slice(2);
+
+// An agent's state only grows with the cluster (1M allocations ≈ 3 GB of heap): V8's default heap
+// limit (~4 GB) is too small for that and its default growth steps make the collector run again
+// and again while the state builds up (a third of C1M's time). The agent re-executes itself once
+// (same pid) with a heap limit of 3/4 of the machine's memory and a first growth step of up to
+// 4 GB, unless the operator already chose (NODE_OPTIONS or node flags). Memory is only committed
+// when used, so an idle agent's footprint does not change.
+const HEAP_FLAGS = ["--max-old-space-size", "--initial-old-space-size"];
+const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((f) =>
+	HEAP_FLAGS.some((h) => f.startsWith(h)),
+);
+if (argv[0] === "agent" && !chosen && typeof process.execve === "function") {
+	const totalMB = Math.floor(totalmem() / 1048576);
+	const flags = [
+		`--max-old-space-size=${Math.max(1024, Math.floor(totalMB * 0.75))}`,
+		`--initial-old-space-size=${Math.max(256, Math.min(4096, Math.floor(totalMB / 4)))}`,
+	];
+	process.execve(
+		process.execPath,
+		[process.execPath, ...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...argv],
+		process.env,
+	);
+}
+
 const base = entryBase();
 const load = (rel) => import(pathToFileURL(join(base.dir, `${rel}${base.ext}`)).href);
 let code;
