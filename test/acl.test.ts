@@ -3,9 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Route } from "../src/agent/http/types.ts";
-import { type StartedAgent, startDevAgent } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startDevAgent, tempDir, writeConfig } from "./helpers/agentProcess.ts";
 
 let agent: StartedAgent;
+let cleanupDir: (() => void) | undefined;
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
 	const headers: Record<string, string> = {};
@@ -30,10 +31,15 @@ describe("ACLs", () => {
 	const tokens: Record<string, string> = {};
 
 	before(async () => {
-		agent = await startDevAgent(["-acl-enabled"]);
+		// Tokens may expire a second after creation here (Nomad's minimum is a minute), for the matrix.
+		const dir = tempDir();
+		cleanupDir = dir.cleanup;
+		const cfg = writeConfig(dir.path, "acl.json", { acl: { token_min_expiration_ttl: "1s" } });
+		agent = await startDevAgent(["-acl-enabled", `-config=${cfg}`]);
 	});
 	after(async () => {
 		await agent?.stop();
+		cleanupDir?.();
 	});
 
 	it("bootstraps once", async () => {
@@ -202,7 +208,17 @@ describe("ACLs", () => {
 			// No token: the "anonymous" policy (read on default).
 			anonymous: (r) => r === "namespace:list" || READ.includes(r.slice(10)),
 			unknown: () => false,
+			expired: () => false,
 		};
+		// A token with every right on default, expired by the time the matrix runs.
+		const exp = await call("PUT", "/v1/acl/token", mgmt, {
+			Type: "client",
+			Policies: ["ns-write", "node-write", "agent-write"],
+			ExpirationTime: new Date(Date.now() + 1500).toISOString(),
+		});
+		assert.equal(exp.status, 200, exp.text);
+		await new Promise((r) => setTimeout(r, 1600));
+		assert.equal((await call("GET", "/v1/jobs", exp.json.SecretID)).text, "ACL token expired");
 		const secretOf = (who: string): string | undefined =>
 			who === "management"
 				? mgmt
@@ -210,7 +226,9 @@ describe("ACLs", () => {
 					? undefined
 					: who === "unknown"
 						? "11111111-2222-3333-4444-555555555555"
-						: tokens[who];
+						: who === "expired"
+							? exp.json.SecretID
+							: tokens[who];
 		let checked = 0;
 		for (const r of routes) {
 			assert.ok(r.acl !== undefined, `route ${r.pattern} declares no ACL`);
@@ -221,7 +239,7 @@ describe("ACLs", () => {
 				for (const [who, grant] of Object.entries(grants)) {
 					let expectDenied: boolean;
 					if (req === "none") expectDenied = false;
-					else if (req === "token") expectDenied = who === "unknown";
+					else if (req === "token") expectDenied = who === "unknown" || who === "expired";
 					else expectDenied = !grant(req);
 					// Routes whose handler decides (token) may still deny a valid caller: only check denials.
 					if (req === "token" && !expectDenied) continue;
