@@ -2,7 +2,7 @@
 // client asks its servers what the token grants.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startClientAgent, startServerAgent, tempDir, waitFor } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
@@ -21,37 +21,11 @@ async function call(url: string, token?: string, method = "GET", body?: unknown)
 }
 
 test("a client agent enforces ACLs with what its servers say a token grants", async () => {
-	const base = { bind_addr: "127.0.0.1", advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" } };
-	const sp = await freePorts();
-	const server = await startAgent(
-		[
-			`-config=${writeConfig(dir.path, "server.json", {
-				...base,
-				name: "srv",
-				data_dir: `${dir.path}/server`,
-				ports: sp,
-				server: { enabled: true, bootstrap_expect: 1 },
-				acl: { enabled: true },
-			})}`,
-		],
-		sp,
-	);
+	const server = await startServerAgent(dir.path, "server", { config: { name: "srv", acl: { enabled: true } } });
 	agents.push(server);
-	const cp = await freePorts();
-	const client = await startAgent(
-		[
-			`-config=${writeConfig(dir.path, "client.json", {
-				...base,
-				name: "worker",
-				data_dir: `${dir.path}/client`,
-				ports: cp,
-				client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
-				acl: { enabled: true },
-			})}`,
-		],
-		cp,
-		{ readyPath: "/v1/agent/health" },
-	);
+	const client = await startClientAgent(dir.path, "client", `127.0.0.1:${server.ports.rpc}`, {
+		config: { name: "worker", acl: { enabled: true } },
+	});
 	agents.push(client);
 
 	const boot = JSON.parse((await call(`${server.url}/v1/acl/bootstrap`, undefined, "POST")).text);

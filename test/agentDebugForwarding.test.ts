@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { parseFrames } from "../src/client/fs/stream.ts";
-import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startClientAgent, startServerAgent, tempDir, waitFor } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
@@ -14,30 +14,12 @@ let client: StartedAgent;
 let nodeID: string;
 
 before(async () => {
-	const sp = await freePorts();
-	const serverCfg = writeConfig(dir.path, "server.json", {
-		name: "srv",
-		data_dir: `${dir.path}/server`,
-		bind_addr: "127.0.0.1",
-		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
-		ports: sp,
-		enable_debug: true,
-		server: { enabled: true, bootstrap_expect: 1 },
-	});
-	server = await startAgent([`-config=${serverCfg}`], sp);
+	server = await startServerAgent(dir.path, "server", { config: { name: "srv", enable_debug: true } });
 	agents.push(server);
-	const cp = await freePorts();
-	const clientCfg = writeConfig(dir.path, "client.json", {
-		name: "worker-dbg",
-		data_dir: `${dir.path}/client`,
-		bind_addr: "127.0.0.2",
-		advertise: { http: "127.0.0.2", rpc: "127.0.0.2", serf: "127.0.0.2" },
-		ports: cp,
-		client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
-	});
-	client = await startAgent([`-config=${clientCfg}`, "-log-level=DEBUG"], cp, {
-		readyPath: "/v1/agent/health",
+	client = await startClientAgent(dir.path, "client", `127.0.0.1:${server.ports.rpc}`, {
 		host: "127.0.0.2",
+		config: { name: "worker-dbg" },
+		args: ["-log-level=DEBUG"],
 		env: { DEBUG_TEST_MARKER: "on-the-client", CLIENT_API_TOKEN: "client-s3cr3t" },
 	});
 	agents.push(client);

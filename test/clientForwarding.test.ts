@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startClientAgent, startServerAgent, tempDir, waitFor } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
@@ -29,29 +29,12 @@ const SCRIPT = [
 ].join("\n");
 
 before(async () => {
-	const sp = await freePorts();
-	const serverCfg = writeConfig(dir.path, "server.json", {
-		name: "srv",
-		data_dir: `${dir.path}/server`,
-		bind_addr: "127.0.0.1",
-		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
-		ports: sp,
-		server: { enabled: true, bootstrap_expect: 1 },
-	});
-	server = await startAgent([`-config=${serverCfg}`], sp);
+	server = await startServerAgent(dir.path, "server", { config: { name: "srv" } });
 	agents.push(server);
-
-	const cp = await freePorts();
-	const clientCfg = writeConfig(dir.path, "client.json", {
-		name: "worker-fwd",
-		data_dir: `${dir.path}/client`,
-		bind_addr: "127.0.0.2",
-		advertise: { http: "127.0.0.2", rpc: "127.0.0.2", serf: "127.0.0.2" },
-		ports: cp,
-		client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
-		plugin: { raw_exec: { config: { enabled: true } } },
+	client = await startClientAgent(dir.path, "client", `127.0.0.1:${server.ports.rpc}`, {
+		host: "127.0.0.2",
+		config: { name: "worker-fwd" },
 	});
-	client = await startAgent([`-config=${clientCfg}`], cp, { readyPath: "/v1/agent/health", host: "127.0.0.2" });
 	agents.push(client);
 
 	const node = await waitFor(async () => {

@@ -5,13 +5,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import {
-	freePorts,
 	type StartedAgent,
-	startAgent,
+	startClientAgent,
+	startServerAgent,
 	stopSupervisor,
 	tempDir,
 	waitFor,
-	writeConfig,
 } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
@@ -24,29 +23,10 @@ after(async () => {
 });
 
 test("client agent → server agent over RPC: register, heartbeat, run a job", async () => {
-	const sp = await freePorts();
-	const serverCfg = writeConfig(dir.path, "server.json", {
-		name: "srv",
-		data_dir: `${dir.path}/server`,
-		bind_addr: "127.0.0.1",
-		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
-		ports: sp,
-		server: { enabled: true, bootstrap_expect: 1 },
-	});
-	const server = await startAgent([`-config=${serverCfg}`], sp);
+	const server = await startServerAgent(dir.path, "server", { config: { name: "srv" } });
 	agents.push(server);
-
-	const cp = await freePorts();
-	const clientCfg = writeConfig(dir.path, "client.json", {
-		name: "worker-1",
-		data_dir: `${dir.path}/client`,
-		bind_addr: "127.0.0.1",
-		advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" },
-		ports: cp,
-		client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
-		plugin: { raw_exec: { config: { enabled: true } } },
-	});
-	const client = await startAgent([`-config=${clientCfg}`], cp, { readyPath: "/v1/agent/health" });
+	const sp = server.ports;
+	const client = await startClientAgent(dir.path, "client", `127.0.0.1:${sp.rpc}`, { config: { name: "worker-1" } });
 	agents.push(client);
 
 	const node = await waitFor(async () => {

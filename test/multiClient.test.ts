@@ -3,7 +3,7 @@
 // TTL + grace pass, and the job is replaced on the surviving client.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { freePorts, type StartedAgent, startAgent, tempDir, waitFor, writeConfig } from "./helpers/agentProcess.ts";
+import { type StartedAgent, startClientAgent, startServerAgent, tempDir, waitFor } from "./helpers/agentProcess.ts";
 
 const dir = tempDir();
 const agents: StartedAgent[] = [];
@@ -13,8 +13,6 @@ after(async () => {
 	dir.cleanup();
 });
 
-const base = { bind_addr: "127.0.0.1", advertise: { http: "127.0.0.1", rpc: "127.0.0.1", serf: "127.0.0.1" } };
-
 async function api(url: string, method = "GET", body?: unknown): Promise<any> {
 	const r = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body) });
 	const text = await r.text();
@@ -23,37 +21,13 @@ async function api(url: string, method = "GET", body?: unknown): Promise<any> {
 }
 
 test("drain migrates; a killed client's allocation is lost and replaced on the other client", async () => {
-	const sp = await freePorts();
-	const server = await startAgent(
-		[
-			`-config=${writeConfig(dir.path, "server.json", {
-				...base,
-				name: "srv",
-				data_dir: `${dir.path}/server`,
-				ports: sp,
-				server: { enabled: true, bootstrap_expect: 1, min_heartbeat_ttl: "1s", heartbeat_grace: "1s" },
-			})}`,
-		],
-		sp,
-	);
+	const server = await startServerAgent(dir.path, "server", {
+		config: { name: "srv", server: { min_heartbeat_ttl: "1s", heartbeat_grace: "1s" } },
+	});
 	agents.push(server);
 	const clients: Record<string, StartedAgent> = {};
 	for (const name of ["c1", "c2"]) {
-		const cp = await freePorts();
-		const a = await startAgent(
-			[
-				`-config=${writeConfig(dir.path, `${name}.json`, {
-					...base,
-					name,
-					data_dir: `${dir.path}/${name}`,
-					ports: cp,
-					client: { enabled: true, servers: [`127.0.0.1:${sp.rpc}`] },
-					plugin: { raw_exec: { config: { enabled: true } } },
-				})}`,
-			],
-			cp,
-			{ readyPath: "/v1/agent/health" },
-		);
+		const a = await startClientAgent(dir.path, name, `127.0.0.1:${server.ports.rpc}`);
 		agents.push(a);
 		clients[name] = a;
 	}

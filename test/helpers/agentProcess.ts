@@ -165,6 +165,70 @@ export function writeConfig(dir: string, name: string, config: unknown): string 
 	return p;
 }
 
+type Config = Record<string, unknown>;
+
+function mergeConfig(base: Config, extra: Config): Config {
+	const out: Config = { ...base };
+	for (const [k, v] of Object.entries(extra)) {
+		const b = out[k];
+		out[k] =
+			v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
+				? mergeConfig(b as Config, v as Config)
+				: v;
+	}
+	return out;
+}
+
+/** Loopback binding and advertising for a non-dev agent (one needs `advertise` on 127.x). */
+function loopback(host: string): Config {
+	return { bind_addr: host, advertise: { http: host, rpc: host, serf: host } };
+}
+
+export interface ClusterAgentOptions {
+	/** Merged (deeply) into the agent's config file. */
+	config?: Config;
+	/** Loopback address to bind (default 127.0.0.1). */
+	host?: string;
+	args?: string[];
+	env?: NodeJS.ProcessEnv;
+}
+
+/** A non-dev server agent (bootstrap_expect 1) with its data in `<dir>/<name>`. */
+export async function startServerAgent(dir: string, name: string, o: ClusterAgentOptions = {}): Promise<StartedAgent> {
+	const ports = await freePorts();
+	const host = o.host ?? "127.0.0.1";
+	const cfg = writeConfig(
+		dir,
+		`${name}.json`,
+		mergeConfig(
+			{ ...loopback(host), name, data_dir: join(dir, name), ports, server: { enabled: true, bootstrap_expect: 1 } },
+			o.config ?? {},
+		),
+	);
+	return startAgent([`-config=${cfg}`, ...(o.args ?? [])], ports, { host, env: o.env });
+}
+
+/** A client-only agent with its data in `<dir>/<name>`, joined to `serverRpc`, raw_exec enabled. */
+export async function startClientAgent(
+	dir: string,
+	name: string,
+	serverRpc: string,
+	o: ClusterAgentOptions = {},
+): Promise<StartedAgent> {
+	const ports = await freePorts();
+	const host = o.host ?? "127.0.0.1";
+	const base = {
+		...loopback(host),
+		name,
+		data_dir: join(dir, name),
+		ports,
+		client: { enabled: true, servers: [serverRpc] },
+		plugin: { raw_exec: { config: { enabled: true } } },
+	};
+	const cfg = writeConfig(dir, `${name}.json`, mergeConfig(base, o.config ?? {}));
+	return startAgent([`-config=${cfg}`, ...(o.args ?? [])], ports, { readyPath: "/v1/agent/health", host, env: o.env });
+}
+
 /** Starts a dev agent on fresh ports (extra args, e.g. -dev-sim-nodes=5). */
 export async function startDevAgent(extra: string[] = []): Promise<StartedAgent> {
 	const ports = await freePorts();
