@@ -255,3 +255,48 @@ test("-dev: a kill -9 of the agent takes its supervisor and tasks with it", asyn
 		await dev.stop("SIGKILL");
 	}
 });
+
+const execUsable =
+	process.platform === "linux" && process.geteuid?.() === 0 && readdirSync("/sys/fs/cgroup").length > 0;
+
+test("an exec task is reattached too: same process, its cgroup kept, and stopping it still cleans up", {
+	skip: execUsable ? false : "needs root and cgroups",
+}, async () => {
+	const body = job("isolated", "service", "while true; do echo tick; sleep 0.1; done", {
+		RestartPolicy: { Attempts: 0, Mode: "fail", Interval: 60e9, Delay: 1e9 },
+	}) as any;
+	body.Job.TaskGroups[0].Tasks[0].Driver = "exec";
+	body.Job.TaskGroups[0].Tasks[0].KillTimeout = 500e6;
+	await register(body);
+	const alloc = await waitFor(async () => {
+		const a = await allocOf("isolated");
+		return a?.ClientStatus === "running" ? a : undefined;
+	}, 20_000);
+	const [task] = supervisorTasks().filter((t) => t.id.startsWith(`${alloc.ID}/`));
+	assert.ok(task && task.state === "running", "the exec task runs under the supervisor");
+	const startTime = procStartTime(task.pid);
+	const memCg = "/sys/fs/cgroup/memory/nomad-ts";
+	const cgDir = readdirSync("/sys/fs/cgroup").includes("memory") ? join(memCg, `${alloc.ID}.t`) : undefined;
+	const cgExists = () => (cgDir ? readdirSync(memCg).includes(`${alloc.ID}.t`) : true);
+	assert.ok(cgExists(), "the task's cgroup exists");
+	for (let round = 0; round < 2; round++) {
+		await agent?.stop("SIGKILL");
+		await new Promise((r) => setTimeout(r, 200));
+		assert.equal(procStartTime(task.pid), startTime, `round ${round}: the task died with the agent`);
+		await start();
+		await waitFor(async () => (await allocOf("isolated"))?.TaskStates?.t?.State === "running");
+	}
+	await new Promise((r) => setTimeout(r, 300));
+	const a = await allocOf("isolated");
+	assert.equal(a.TaskStates.t.Restarts, 0);
+	assert.equal(a.TaskStates.t.Events.filter((e: any) => e.Type === "Started").length, 1);
+	assert.ok(cgExists(), "the cgroup survives the agent's restarts");
+	// Stats still come from the reattached task's cgroups.
+	const stats = await get(`/v1/client/allocation/${alloc.ID}/stats`);
+	assert.ok(stats.Tasks.t.ResourceUsage.MemoryStats.Measured.includes("Usage"));
+
+	const r = await fetch(`${agent?.url}/v1/job/isolated`, { method: "DELETE" });
+	assert.equal(r.status, 200);
+	await waitFor(async () => (await allocOf("isolated"))?.ClientStatus === "complete", 15_000);
+	await waitFor(async () => procStartTime(task.pid) === undefined && !cgExists(), 10_000);
+});

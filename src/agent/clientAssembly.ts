@@ -36,6 +36,7 @@ export function driversFor(c: AgentConfig, supervisor?: SupervisorClient): Recor
 		exec: execDriver({
 			chrootEnv: c.client.chrootEnv,
 			pluginConfig: c.plugins.find((p) => p.name === "exec")?.config,
+			supervisor,
 		}),
 		mock: mockDriver(),
 	};

@@ -4,10 +4,12 @@
 // pieces: capabilities.ts (cap sets), chroot.ts (filesystem plan), cgroups.ts (limits, OOM, kill),
 // isolation.ts (the tool chain that applies it all). Process launch goes through spawnTask.
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { accessSync, constants as fsc, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, isAbsolute, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SupervisorClient } from "../supervisor/client.ts";
 import { calculateCaps, LEGACY_ROOT_CAPS, NOMAD_DEFAULT_CAPS, supportedCaps, unsupportedCaps } from "./capabilities.ts";
 import { CGROUP_ROOT, type CgroupVersion, detectCgroupVersion, memoryLimits, TaskCgroup } from "./cgroups.ts";
 import {
@@ -28,7 +30,15 @@ import {
 	launchCommand,
 } from "./isolation.ts";
 import { spawnTask } from "./process.ts";
-import type { DriverFingerprint, ExitResult, TaskDriver, TaskHandle, TaskStartConfig } from "./types.ts";
+import {
+	type DriverFingerprint,
+	type ExitResult,
+	RecoverableStartError,
+	type TaskDriver,
+	type TaskHandle,
+	type TaskHandleState,
+	type TaskStartConfig,
+} from "./types.ts";
 
 export interface ExecTaskConfig {
 	command: string;
@@ -172,6 +182,66 @@ export interface ExecDriverOptions {
 	/** For tests: pretend to be this uid / cgroup version. */
 	euid?: () => number;
 	cgroupVersion?: () => CgroupVersion | undefined;
+	/**
+	 * The node supervisor (the agent): tasks run under it, outlive the agent and are recovered
+	 * after a restart, their output captured there. Without it (unit tests) they are children of
+	 * this process writing to the task runner's paths.
+	 */
+	supervisor?: SupervisorClient;
+}
+
+/**
+ * The task's handle over the launched process (unshare, or the task itself with pid_mode host):
+ * signals reach the task, SIGKILL empties the cgroup, and the exit is reported (OOM included)
+ * once the cgroup is gone. Shared by start() and recover().
+ */
+function taskHandle(inner: TaskHandle, cg: TaskCgroup, privatePid: boolean): TaskHandle {
+	const initPid = privatePid ? (nsInitPid(cg, inner.pid) ?? inner.pid) : inner.pid;
+	let exited = false;
+	let sentKill = false;
+	const done: Promise<ExitResult> = inner.wait().then(async (r) => {
+		exited = true;
+		// Read the OOM counter before the cgroup goes; then nothing of the task may survive it.
+		const oomKilled = cg.oomKills() > 0;
+		if (privatePid && (sentKill || oomKilled) && r.exitCode === 1 && r.signal === 0) {
+			// util-linux unshare before 2.39 cannot re-raise SIGKILL (signal(SIGKILL) fails) and
+			// exits 1 instead when its child was SIGKILLed: report what happened to the task.
+			r = { ...r, exitCode: 137, signal: 9 };
+		}
+		try {
+			await cg.destroy();
+		} catch {
+			// Left for the next start of the task (which destroys it first).
+		}
+		return oomKilled ? { ...r, oomKilled } : r;
+	});
+	return {
+		pid: initPid,
+		cgroups: cg.statsPaths(),
+		wait: () => done,
+		signal(sig: NodeJS.Signals): void {
+			if (exited) return;
+			if (sig === "SIGKILL") {
+				sentKill = true;
+				// Kill the task's processes, not unshare: it must live to reap the namespace's
+				// init (or the init would linger as a zombie of the host's PID 1). unshare then
+				// exits with the same signal; only if it does not is it killed too.
+				void cg.killAll().then(async () => {
+					for (let i = 0; i < 100 && !exited; i++) await sleep(20);
+					if (!exited) inner.signal("SIGKILL");
+				});
+				return;
+			}
+			// unshare blocks SIGINT/SIGTERM while it waits: signals go to the task itself.
+			try {
+				process.kill(initPid, sig);
+			} catch {
+				// exited meanwhile
+			}
+		},
+		state: inner.state ? () => (inner.state as () => TaskHandleState)() : undefined,
+		release: inner.release ? () => inner.release?.() : undefined,
+	};
 }
 
 /** Polls the launch status file until it has a line or the process exited. */
@@ -225,13 +295,21 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 		return { detected: true, healthy: true, healthDescription: "Healthy", attributes: { "driver.exec": "true" } };
 	}
 
+	const sup = opts.supervisor;
 	return {
 		name: "exec",
 		fsIsolation: "chroot",
+		capturesLogs: sup !== undefined,
 		fingerprint: health,
 		async start(cfg: TaskStartConfig): Promise<TaskHandle> {
 			const h = health();
 			if (!h.healthy) throw new Error(`exec driver is not usable: ${h.healthDescription}`);
+			if (sup) {
+				// The supervisor being unreachable is passing: the restart policy tries again.
+				await sup.connect().catch((e: Error) => {
+					throw new RecoverableStartError(`node supervisor unavailable: ${e.message}`);
+				});
+			}
 			const t = getTools() as LaunchTools;
 			const version = cgVersion() as CgroupVersion;
 			const supported = supportedCaps();
@@ -293,14 +371,26 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 			let inner: TaskHandle;
 			try {
 				launch = launchCommand(plan, t);
-				inner = await spawnTask({
-					command: launch.command,
-					args: launch.args,
-					cwd: cfg.taskDir,
-					env: launch.env,
-					stdoutPath: cfg.stdoutPath,
-					stderrPath: cfg.stderrPath,
-				});
+				inner = sup
+					? sup.handle(
+							"exec",
+							await sup.start({
+								id: `${allocID}/${cfg.task.Name}/${randomUUID().slice(0, 8)}`,
+								command: launch.command,
+								args: launch.args,
+								cwd: cfg.taskDir,
+								env: launch.env,
+								logs: cfg.logs ?? null,
+							}),
+						)
+					: await spawnTask({
+							command: launch.command,
+							args: launch.args,
+							cwd: cfg.taskDir,
+							env: launch.env,
+							stdoutPath: cfg.stdoutPath,
+							stderrPath: cfg.stderrPath,
+						});
 			} catch (e) {
 				cleanupStatus();
 				await cg.destroy();
@@ -320,49 +410,27 @@ export function execDriver(opts: ExecDriverOptions = {}): TaskDriver {
 				throw new Error(`failed to launch command with executor: ${setup}`);
 			}
 			cleanupStatus();
-			const initPid = plan.pidMode === "private" ? (nsInitPid(cg, inner.pid) ?? inner.pid) : inner.pid;
-
-			let sentKill = false;
-			const done: Promise<ExitResult> = innerDone.then(async (r) => {
-				// Read the OOM counter before the cgroup goes; then nothing of the task may survive it.
-				const oomKilled = cg.oomKills() > 0;
-				if (plan.pidMode === "private" && (sentKill || oomKilled) && r.exitCode === 1 && r.signal === 0) {
-					// util-linux unshare before 2.39 cannot re-raise SIGKILL (signal(SIGKILL) fails) and
-					// exits 1 instead when its child was SIGKILLed: report what happened to the task.
-					r = { ...r, exitCode: 137, signal: 9 };
-				}
-				try {
-					await cg.destroy();
-				} catch {
-					// Left for the next start of the task (which destroys it first).
-				}
-				return oomKilled ? { ...r, oomKilled } : r;
+			return taskHandle(inner, cg, plan.pidMode === "private");
+		},
+		async recover(h: TaskHandleState): Promise<TaskHandle | undefined> {
+			if (!sup || h.driver !== "exec") return undefined;
+			await sup.connect();
+			const t = (await sup.list()).find((x) => x.id === h.taskId);
+			if (!t || t.pid !== h.pid) return undefined;
+			// Supervisor task ids are "<alloc ID>/<task>/<nonce>": the cgroup scope follows from them.
+			const [allocID, task] = h.taskId.split("/");
+			const version = cgVersion();
+			if (!allocID || !task || version === undefined) return undefined;
+			const cg = new TaskCgroup({
+				version,
+				scope: `${allocID}.${task}`,
+				root: opts.cgroupRoot,
+				parent: opts.cgroupParent,
 			});
-			return {
-				pid: initPid,
-				cgroups: cg.statsPaths(),
-				wait: () => done,
-				signal(sig: NodeJS.Signals): void {
-					if (exited) return;
-					if (sig === "SIGKILL") {
-						sentKill = true;
-						// Kill the task's processes, not unshare: it must live to reap the namespace's
-						// init (or the init would linger as a zombie of the host's PID 1). unshare then
-						// exits with the same signal; only if it does not is it killed too.
-						void cg.killAll().then(async () => {
-							for (let i = 0; i < 100 && !exited; i++) await sleep(20);
-							if (!exited) inner.signal("SIGKILL");
-						});
-						return;
-					}
-					// unshare blocks SIGINT/SIGTERM while it waits: signals go to the task itself.
-					try {
-						process.kill(initPid, sig);
-					} catch {
-						// exited meanwhile
-					}
-				},
-			};
+			const inner = sup.handle("exec", t);
+			// pid_mode is not persisted: a task in its own PID namespace shows an init other than unshare.
+			const privatePid = (nsInitPid(cg, inner.pid) ?? inner.pid) !== inner.pid;
+			return taskHandle(inner, cg, privatePid);
 		},
 	};
 }
