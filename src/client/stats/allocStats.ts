@@ -5,34 +5,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { type CgroupPaths, CgroupStatsSampler } from "./cgroupStats.ts";
 import type { CpuCompute } from "./hostStats.ts";
+import { CpuTracker, emptyUsage, type ResourceUsage, ticksConsumed } from "./usage.ts";
 
-export interface MemoryStats {
-	RSS: number;
-	Cache: number;
-	Swap: number;
-	MappedFile: number;
-	Usage: number;
-	MaxUsage: number;
-	KernelUsage: number;
-	KernelMaxUsage: number;
-	Measured: string[] | null;
-}
-
-export interface CpuStats {
-	SystemMode: number;
-	UserMode: number;
-	TotalTicks: number;
-	ThrottledPeriods: number;
-	ThrottledTime: number;
-	Percent: number;
-	Measured: string[] | null;
-}
-
-export interface ResourceUsage {
-	MemoryStats: MemoryStats;
-	CpuStats: CpuStats;
-	DeviceStats: unknown[];
-}
+export { type CpuStats, CpuTracker, type MemoryStats, type ResourceUsage, ticksConsumed } from "./usage.ts";
 
 export interface TaskResourceUsage {
 	ResourceUsage: ResourceUsage;
@@ -53,32 +28,6 @@ export const BASIC_MEASURED_CPU = ["System Mode", "User Mode", "Percent"];
 
 /** Linux USER_HZ: /proc/<pid>/stat times are in 1/100 s on every architecture Node supports. */
 const CLK_TCK = 100;
-
-function emptyUsage(): ResourceUsage {
-	return {
-		MemoryStats: {
-			RSS: 0,
-			Cache: 0,
-			Swap: 0,
-			MappedFile: 0,
-			Usage: 0,
-			MaxUsage: 0,
-			KernelUsage: 0,
-			KernelMaxUsage: 0,
-			Measured: null,
-		},
-		CpuStats: {
-			SystemMode: 0,
-			UserMode: 0,
-			TotalTicks: 0,
-			ThrottledPeriods: 0,
-			ThrottledTime: 0,
-			Percent: 0,
-			Measured: null,
-		},
-		DeviceStats: [],
-	};
-}
 
 export interface ProcStat {
 	pid: number;
@@ -146,37 +95,6 @@ export function processTree(rootPid: number, procRoot = "/proc"): Set<number> {
 		}
 	}
 	return family;
-}
-
-/** Nomad's cpustats.Tracker: percent of one CPU used since the previous sample (0 on the first). */
-export class CpuTracker {
-	private prevCpuNs = 0;
-	private prevWallNs = 0;
-	private readonly now: () => number;
-
-	constructor(now: () => number = () => Number(process.hrtime.bigint())) {
-		this.now = now;
-	}
-
-	/** cpuNs: cumulative CPU time in ns. */
-	percent(cpuNs: number): number {
-		const wall = this.now();
-		if (this.prevCpuNs === 0) {
-			this.prevCpuNs = cpuNs;
-			this.prevWallNs = wall;
-			return 0;
-		}
-		const dWall = wall - this.prevWallNs;
-		const dCpu = cpuNs - this.prevCpuNs;
-		this.prevCpuNs = cpuNs;
-		this.prevWallNs = wall;
-		if (dWall <= 0 || dCpu <= 0) return 0;
-		return (dCpu / dWall) * 100;
-	}
-}
-
-export function ticksConsumed(percent: number, c: CpuCompute): number {
-	return c.numCores > 0 ? ((percent / 100) * c.totalCompute) / c.numCores : 0;
 }
 
 interface PidTrackers {

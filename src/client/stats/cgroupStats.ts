@@ -7,8 +7,16 @@
 // memsw figure (memory + swap).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CpuStats, CpuTracker, type MemoryStats, type ResourceUsage, ticksConsumed } from "./allocStats.ts";
 import type { CpuCompute } from "./hostStats.ts";
+import {
+	type CpuStats,
+	CpuTracker,
+	emptyCpuStats,
+	emptyMemoryStats,
+	type MemoryStats,
+	type ResourceUsage,
+	ticksConsumed,
+} from "./usage.ts";
 
 /** Nomad's lists for the libcontainer executor, in its order (the most a reading can report); v2 adds
  * "Max Usage" from memory.peak where the kernel has it. */
@@ -72,17 +80,7 @@ function readKeyValues(dir: string, file: string): Map<string, number> | undefin
 }
 
 function memoryStats(dir: string | undefined): MemoryStats {
-	const m: MemoryStats = {
-		RSS: 0,
-		Cache: 0,
-		Swap: 0,
-		MappedFile: 0,
-		Usage: 0,
-		MaxUsage: 0,
-		KernelUsage: 0,
-		KernelMaxUsage: 0,
-		Measured: null,
-	};
+	const m: MemoryStats = emptyMemoryStats();
 	if (!dir) return m;
 	const got = new Set<string>();
 	const set = (
@@ -126,15 +124,7 @@ function memoryStats(dir: string | undefined): MemoryStats {
 }
 
 function cpuReading(paths: CgroupPaths): { cpu: CpuStats; times: CgroupReading["cpuTimeNs"] } {
-	const cpu: CpuStats = {
-		SystemMode: 0,
-		UserMode: 0,
-		TotalTicks: 0,
-		ThrottledPeriods: 0,
-		ThrottledTime: 0,
-		Percent: 0,
-		Measured: null,
-	};
+	const cpu: CpuStats = emptyCpuStats();
 	const times: CgroupReading["cpuTimeNs"] = {};
 	const got = new Set<string>();
 	const acct = paths.cpuacct;
