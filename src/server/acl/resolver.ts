@@ -49,7 +49,7 @@ export class AclResolver {
 
 	/** The parsed policies behind an identity (anonymous when token is undefined), for remote agents. */
 	async policiesOf(token: Row | undefined): Promise<Policy[]> {
-		const names = token ? this.policyNames(token) : [ANONYMOUS_POLICY];
+		const names = this.namesOf(token);
 		const view = this.view();
 		const out: Policy[] = [];
 		for (const n of names) {
@@ -57,6 +57,11 @@ export class AclResolver {
 			if (row) out.push(await this.parsed(row));
 		}
 		return out;
+	}
+
+	/** The policy names an identity holds: the token's, or `anonymous` without one. */
+	namesOf(token: Row | undefined): string[] {
+		return token ? this.policyNames(token) : [ANONYMOUS_POLICY];
 	}
 
 	/** The token's policies, directly and through its roles. */

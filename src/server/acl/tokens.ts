@@ -36,6 +36,15 @@ export function policyHash(p: Row): string {
 		.digest("base64");
 }
 
+/** The role's content hash: name, description and its policy links. */
+export function roleHash(r: Row): string {
+	const h = createHash("sha256")
+		.update(String(r.Name ?? ""))
+		.update(String(r.Description ?? ""));
+	for (const p of (r.Policies as Row[] | null) ?? []) h.update(String(p.Name ?? ""));
+	return h.digest("base64");
+}
+
 /** Is the token past its ExpirationTime at `nowMs`? */
 export function isExpired(t: Row, nowMs: number): boolean {
 	const exp = t.ExpirationTime as string | null | undefined;

@@ -13,6 +13,7 @@ import {
 	isUUID,
 	policyHash,
 	policyStub,
+	roleHash,
 	roleStub,
 	tokenHash,
 	tokenStub,
@@ -84,9 +85,7 @@ export async function bootstrap(srv: Server, bootstrapSecret: string): Promise<R
 
 export async function listPolicies(srv: Server, id: Identity, q: QueryOptions, meta: QueryMeta, signal?: AbortSignal) {
 	aclEnabled(srv);
-	const own = id.acl.isManagement()
-		? undefined
-		: new Set(id.token ? srv.aclResolver.policyNames(id.token) : ["anonymous"]);
+	const own = id.acl.isManagement() ? undefined : new Set(srv.aclResolver.namesOf(id.token));
 	return srv.read(q, meta, {
 		tables: ["acl_policies"],
 		signal,
@@ -109,7 +108,7 @@ export async function getPolicy(
 ): Promise<Row | undefined> {
 	aclEnabled(srv);
 	if (!id.acl.isManagement()) {
-		const own = id.token ? srv.aclResolver.policyNames(id.token) : ["anonymous"];
+		const own = srv.aclResolver.namesOf(id.token);
 		if (!own.includes(name)) denied();
 	}
 	return srv.readRow(q, meta, "acl_policies", name, signal);
@@ -377,7 +376,7 @@ export async function upsertRoles(srv: Server, id: Identity, roles: Row[]): Prom
 			Description: description,
 			Policies: policies.map((p) => ({ Name: p.Name })),
 		};
-		row.Hash = policyHash({ Name: name, Description: description, Rules: policies.map((p) => p.Name).join(",") });
+		row.Hash = roleHash(row);
 		rows.push(row);
 	}
 	const res = await srv.apply(AclCmd.roleUpsert, { Roles: rows });
