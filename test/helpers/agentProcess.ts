@@ -134,6 +134,24 @@ function killSupervisorsUnder(root: string, depth = 4): void {
 	} catch {
 		return;
 	}
+	if (entries.some((e) => e.name === "supervisor.pid")) killSupervisor(root);
+	if (depth > 0) for (const e of entries) if (e.isDirectory()) killSupervisorsUnder(join(root, e.name), depth - 1);
+}
+
+function readState(stateDir: string, name: string): string {
+	try {
+		return readFileSync(join(stateDir, name), "utf8");
+	} catch {
+		return "";
+	}
+}
+
+function supervisorPid(stateDir: string): number {
+	return Number(readState(stateDir, "supervisor.pid").split(" ")[0]);
+}
+
+/** SIGKILLs the process group of every task the supervisor lists as running, then the supervisor. */
+function killSupervisor(stateDir: string): void {
 	const kill = (pid: number) => {
 		try {
 			// A negative pid is the task's whole process group.
@@ -142,20 +160,14 @@ function killSupervisorsUnder(root: string, depth = 4): void {
 			// gone
 		}
 	};
-	if (entries.some((e) => e.name === "supervisor.pid")) {
-		try {
-			const tasks = JSON.parse(readFileSync(join(root, "supervisor-tasks.json"), "utf8")) as { pid: number }[];
-			for (const t of tasks) kill(-t.pid);
-		} catch {
-			// no task table
-		}
-		try {
-			kill(Number(readFileSync(join(root, "supervisor.pid"), "utf8").split(" ")[0]));
-		} catch {
-			// no pid file
-		}
+	let tasks: { pid: number; state: string }[] = [];
+	try {
+		tasks = JSON.parse(readState(stateDir, "supervisor-tasks.json") || "[]");
+	} catch {
+		// torn or missing: nothing more to find
 	}
-	if (depth > 0) for (const e of entries) if (e.isDirectory()) killSupervisorsUnder(join(root, e.name), depth - 1);
+	for (const t of tasks) if (t.state === "running") kill(-t.pid);
+	kill(supervisorPid(stateDir));
 }
 
 /** Writes an agent config file (JSON) and returns its path. */
@@ -265,14 +277,6 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false>, ms = 
  * the supervisor is gone already) is killed here.
  */
 export async function stopSupervisor(stateDir: string): Promise<void> {
-	const { readFileSync } = await import("node:fs");
-	const read = (name: string) => {
-		try {
-			return readFileSync(join(stateDir, name), "utf8");
-		} catch {
-			return "";
-		}
-	};
 	const alive = (pid: number) => {
 		try {
 			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -281,24 +285,10 @@ export async function stopSupervisor(stateDir: string): Promise<void> {
 			return false;
 		}
 	};
-	const pid = Number(read("supervisor.pid").split(" ")[0]);
+	const pid = supervisorPid(stateDir);
 	if (pid > 0 && alive(pid)) {
 		process.kill(pid, "SIGTERM");
 		for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-		if (alive(pid)) process.kill(pid, "SIGKILL");
 	}
-	let tasks: { pid: number; state: string }[] = [];
-	try {
-		tasks = JSON.parse(read("supervisor-tasks.json") || "[]");
-	} catch {
-		// torn or missing: nothing more to find
-	}
-	for (const t of tasks) {
-		if (t.state !== "running") continue;
-		try {
-			process.kill(-t.pid, "SIGKILL");
-		} catch {
-			// gone
-		}
-	}
+	killSupervisor(stateDir);
 }
