@@ -135,10 +135,11 @@ export function remoteTokenResolver(rpc: RpcClient, ttlMs: number): (secret: str
  * through a new server list learns the node (and which connection reaches it) before any other call.
  */
 export function rpcServerAPI(rpc: RpcClient): ServerAPI {
-	// The node's identity for every call after registration.
-	let nodeID = "";
-	let secret = "";
+	// The registered node: registered again on every new connection; its ID and SecretID prove
+	// who later calls come from.
 	let registered: Node | undefined;
+	// Set before the first answer: calls made meanwhile (heartbeat, watch) already carry the secret.
+	let secret = "";
 	rpc.onConnect = async (conn) => {
 		if (!registered) return;
 		try {
@@ -149,7 +150,6 @@ export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 	};
 	return {
 		registerNode: async (node: Node) => {
-			nodeID = node.ID;
 			secret = node.SecretID;
 			const r = await rpc.call<{ HeartbeatTTL: number }>("Node.Register", { Node: node }, 30_000);
 			registered = node;
@@ -173,7 +173,7 @@ export function rpcServerAPI(rpc: RpcClient): ServerAPI {
 			return { allocs: r.Allocs, index: r.Index };
 		},
 		updateAllocs: async (updates: ClientAllocUpdate[]) => {
-			await rpc.call("Node.UpdateAlloc", { NodeID: nodeID, SecretID: secret, Allocs: updates }, 30_000);
+			await rpc.call("Node.UpdateAlloc", { NodeID: registered?.ID ?? "", SecretID: secret, Allocs: updates }, 30_000);
 		},
 		servers: () => rpc.serverList(),
 		setServers: async (servers) => {
