@@ -24,7 +24,7 @@ export function requirementFor(route: Route, method: string): AclRequirement {
 	return route.acl[m] ?? "management";
 }
 
-export function requestNamespace(ctx: RequestContext): string {
+function requestNamespace(ctx: RequestContext): string {
 	return ctx.query.get("namespace") || "default";
 }
 
@@ -39,7 +39,7 @@ function targetNamespace(ctx: RequestContext, route: Route, authority: AclAuthor
 }
 
 /** Does the identity satisfy the requirement for this request (in namespace `ns`)? */
-export function allowed(acl: ACL, req: AclRequirement, ctx: RequestContext, ns = requestNamespace(ctx)): boolean {
+function allowed(acl: ACL, req: AclRequirement, ctx: RequestContext, ns = requestNamespace(ctx)): boolean {
 	switch (req) {
 		case "none":
 		case "token":
@@ -108,7 +108,7 @@ export function enforced(route: Route, authority: AclAuthority): Handler {
 }
 
 /** How often a long-lived request (stream, blocking query) re-checks its token. */
-export const REVOCATION_CHECK_MS = 1000;
+const REVOCATION_CHECK_MS = 1000;
 
 /**
  * Ends a long-lived response once its token is deleted or expires (CVE-2022-3867: streams kept
