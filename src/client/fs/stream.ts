@@ -123,10 +123,10 @@ export class StreamFramer {
 
 	/**
 	 * Queues `data` read from `file`, ending at file offset `endOffset`; an event is sent on its own.
-	 * `owned`: the caller hands the buffer over (it is never reused), so whole frames are written
-	 * straight from it without copying.
+	 * The framer keeps `data` (callers hand over a buffer they never reuse), so whole frames are
+	 * written straight from it without copying.
 	 */
-	send(file: string, data: Buffer, endOffset: number, event = "", owned = false): void {
+	send(file: string, data: Buffer, endOffset: number, event = ""): void {
 		if (this.closed) return;
 		if (this.pendingLen > 0 && (file !== this.file || event !== "" || endOffset - data.length !== this.endOffset))
 			this.flush();
@@ -137,13 +137,13 @@ export class StreamFramer {
 			return;
 		}
 		if (data.length === 0) return;
-		if (owned && this.pendingLen === 0 && this.plain) {
+		if (this.pendingLen === 0 && this.plain) {
 			// Plain output has no frames: the whole read goes out in one write.
 			this.emit(data, endOffset, "");
 			this.endOffset = endOffset;
 			return;
 		}
-		if (owned && this.pendingLen === 0 && data.length >= this.frameSize) {
+		if (this.pendingLen === 0 && data.length >= this.frameSize) {
 			// Fast path (bulk reads): whole frames go out from the read buffer itself.
 			const whole = data.length - (data.length % this.frameSize);
 			const start = endOffset - data.length;
@@ -154,7 +154,7 @@ export class StreamFramer {
 			if (whole === data.length) return;
 			data = data.subarray(whole);
 		}
-		this.pending.push(owned ? data : Buffer.from(data));
+		this.pending.push(data);
 		this.pendingLen += data.length;
 		this.endOffset = endOffset;
 		if (this.pendingLen >= this.frameSize) {
@@ -263,7 +263,7 @@ export async function pumpFile(framer: StreamFramer, o: PumpOptions): Promise<Pu
 					// A follower's trickle: copy the few bytes and keep the buffer (no 256 KiB per poll).
 					chunk = Buffer.from(buf.subarray(0, bytesRead));
 				}
-				framer.send(o.label, chunk, pos, "", true);
+				framer.send(o.label, chunk, pos);
 				if (remaining <= 0) return "limit";
 				if (!framer.ok) await framer.writable(o.signal);
 				continue;
