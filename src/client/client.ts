@@ -46,6 +46,13 @@ export interface ClientOptions {
 
 const SHUTDOWN_KILL_TIMEOUT_NS = 1e9;
 
+const TERMINAL_CLIENT_STATUS = new Set(["complete", "failed", "lost"]);
+
+/** An allocation this node should run (terminal ones we never ran, or already forgot, need none). */
+function needsRunner(a: Allocation): boolean {
+	return a.DesiredStatus === "run" && !TERMINAL_CLIENT_STATUS.has(a.ClientStatus) && Boolean(a.Job);
+}
+
 export class Client {
 	private readonly opts: ClientOptions;
 	private readonly logger: Logger;
@@ -284,7 +291,7 @@ export class Client {
 	private terminalAllocs(): { id: string; finishedAt: number }[] {
 		const out: { id: string; finishedAt: number }[] = [];
 		for (const [id, r] of this.runners) {
-			if (!["complete", "failed", "lost"].includes(r.clientStatus())) continue;
+			if (!TERMINAL_CLIENT_STATUS.has(r.clientStatus())) continue;
 			let finishedAt = 0;
 			for (const ts of Object.values(r.taskStates())) {
 				const t = ts.FinishedAt ? Date.parse(ts.FinishedAt) : 0;
@@ -296,13 +303,7 @@ export class Client {
 	}
 
 	private reconcile(allocs: Allocation[]): void {
-		const incoming = allocs.filter(
-			(a) =>
-				!this.runners.has(a.ID) &&
-				a.DesiredStatus === "run" &&
-				a.Job &&
-				!["complete", "failed", "lost"].includes(a.ClientStatus),
-		).length;
+		const incoming = allocs.filter((a) => !this.runners.has(a.ID) && needsRunner(a)).length;
 		// As Nomad: new allocations make room first (gc_max_allocs), oldest terminal ones going first.
 		if (incoming > 0) void this.gc?.makeRoomFor(incoming);
 		for (const alloc of allocs) {
@@ -314,9 +315,7 @@ export class Client {
 				runner.update(alloc);
 				continue;
 			}
-			// Terminal allocations we never ran (or already forgot) need no runner.
-			if (alloc.DesiredStatus !== "run" || ["complete", "failed", "lost"].includes(alloc.ClientStatus)) continue;
-			if (!alloc.Job) continue;
+			if (!needsRunner(alloc)) continue;
 			this.store.putAlloc(alloc);
 			this.addRunner(alloc);
 		}
@@ -368,7 +367,7 @@ export class Client {
 	async collect(allocID: string): Promise<boolean> {
 		const r = this.runners.get(allocID);
 		if (!r) return false;
-		if (!["complete", "failed", "lost"].includes(r.clientStatus())) return false;
+		if (!TERMINAL_CLIENT_STATUS.has(r.clientStatus())) return false;
 		// The server must know the final status first, or the next sync would bring the runner back.
 		await this.flushUpdates();
 		this.runners.delete(allocID);
