@@ -38,10 +38,13 @@ interface Tables {
 }
 
 const SEP = "\u0000";
-const END = "\uffff";
 
 function* prefix<V>(t: BTree<string, V>, p: string): Generator<V> {
-	for (const [, v] of t.getRange(p + SEP, p + SEP + END, true)) yield v;
+	const start = p + SEP;
+	for (const [k, v] of t.entries(start)) {
+		if (!k.startsWith(start)) return;
+		yield v;
+	}
 }
 
 /** A read-only view of one version of the tables. */
@@ -61,10 +64,10 @@ class Snapshot implements SchedulerState {
 		return this.t.nodes.get(id);
 	}
 	nodes(): Iterable<Node> {
-		return this.t.nodes.valuesArray();
+		return [...this.t.nodes.values()];
 	}
 	nodesInPool(pool: string): Iterable<Node> {
-		const all = this.t.nodes.valuesArray();
+		const all = [...this.t.nodes.values()];
 		return pool === "all" ? all : all.filter((n) => n.NodePool === pool);
 	}
 	allocsByNode(id: string): Iterable<Allocation> {
@@ -181,7 +184,7 @@ export class Harness implements Planner {
 	}
 
 	allocs(): Allocation[] {
-		return this.t.allocs.valuesArray();
+		return [...this.t.allocs.values()];
 	}
 
 	upsertAlloc(a: Allocation, index = ++this.t.index): Allocation {
