@@ -26,7 +26,12 @@ export interface PortUse {
 	strict: boolean;
 }
 
-/** The comparable footprint of one allocation. Cached per allocation object (rows are immutable). */
+/**
+ * The comparable footprint of one allocation. It depends on its AllocatedResources alone, so it is
+ * cached per AllocatedResources object of committed allocations (rows are immutable), which the
+ * allocations of one group ask share: a few cache entries, not one per allocation in the state (a
+ * million-entry WeakMap made each full collection of a C1M-sized state pause for seconds).
+ */
 export interface AllocUsage {
 	cpu: number;
 	mem: number;
@@ -38,7 +43,7 @@ export interface AllocUsage {
 }
 
 const EMPTY_USAGE: AllocUsage = { cpu: 0, mem: 0, disk: 0, cores: [], ports: [], invalidPort: undefined };
-const usageCache = new WeakMap<Allocation, AllocUsage>();
+const usageCache = new WeakMap<object, AllocUsage>();
 
 function netPorts(n: NetworkResource, out: PortUse[]): void {
 	const ip = n.IP ?? "";
@@ -51,10 +56,10 @@ function netPorts(n: NetworkResource, out: PortUse[]): void {
  * Cached for committed allocations (state rows are immutable); plan-local ones are recomputed.
  */
 export function allocUsage(a: Allocation): AllocUsage {
-	let u = usageCache.get(a);
-	if (u) return u;
 	const ar = a.AllocatedResources;
 	if (!ar) return EMPTY_USAGE;
+	let u = usageCache.get(ar);
+	if (u) return u;
 	let preCpu = 0;
 	let preMem = 0;
 	let mainCpu = 0;
@@ -113,7 +118,7 @@ export function allocUsage(a: Allocation): AllocUsage {
 		ports,
 		invalidPort,
 	};
-	if (a.CreateIndex > 0) usageCache.set(a, u);
+	if (a.CreateIndex > 0) usageCache.set(ar, u);
 	return u;
 }
 
