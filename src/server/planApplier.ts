@@ -6,6 +6,7 @@
 // applier is the only writer of plan results and waits for each commit before evaluating the next
 // plan, no node is ever overcommitted whatever the interleaving of concurrent schedulers.
 import type { Allocation, Node, Plan, PlanResult } from "../api/types/index.ts";
+import { runSteps, runStepsNow, type Steps, yieldToEventLoop } from "../lib/cooperative.ts";
 import type { Logger } from "../lib/logger.ts";
 import { fitsWithUsage, NodeUsage, allocsFit as schedulerAllocsFit } from "../scheduler/resources.ts";
 import type { ApplyResult } from "./fsm/fsm.ts";
@@ -179,6 +180,16 @@ export function evaluatePlan(
 	allocsFit: AllocsFitFn = defaultAllocsFit,
 	logger?: Logger,
 ): FullPlanResult {
+	return runStepsNow(evaluatePlanSteps(snap, plan, allocsFit, logger));
+}
+
+/** evaluatePlan as steps, one node each, so the applier can check a big plan in slices. */
+export function* evaluatePlanSteps(
+	snap: StateView,
+	plan: FullPlan,
+	allocsFit: AllocsFitFn = defaultAllocsFit,
+	logger?: Logger,
+): Steps<FullPlanResult> {
 	const result: FullPlanResult = {
 		NodeUpdate: {},
 		NodeAllocation: {},
@@ -192,6 +203,7 @@ export function evaluatePlan(
 	const nodeIDs = new Set<string>([...Object.keys(plan.NodeUpdate ?? {}), ...Object.keys(plan.NodeAllocation ?? {})]);
 	let partial = false;
 	for (const nodeID of nodeIDs) {
+		yield;
 		const { fit, reason } = evaluateNodePlan(snap, plan, nodeID, allocsFit);
 		if (!fit) {
 			logger?.debug("plan for node rejected", { node_id: nodeID, reason, eval_id: plan.EvalID });
@@ -404,7 +416,7 @@ export class PlanApplier {
 				pending.reject(err instanceof Error ? err : new Error(String(err)));
 			}
 			// Let workers, RPCs and timers run between plans.
-			await new Promise<void>((r) => setImmediate(r));
+			await yieldToEventLoop();
 		}
 	}
 
@@ -412,7 +424,9 @@ export class PlanApplier {
 	async applyOne(plan: FullPlan): Promise<FullPlanResult> {
 		const { state, apply, afterApply } = this.opts;
 		const snap = state.snapshot();
-		const result = evaluatePlan(snap, plan, this.opts.allocsFit ?? defaultAllocsFit, this.opts.logger);
+		const result = await runSteps(
+			evaluatePlanSteps(snap, plan, this.opts.allocsFit ?? defaultAllocsFit, this.opts.logger),
+		);
 		if (isNoOp(result)) return result;
 		const hasPlacements = Object.keys(result.NodeAllocation).length > 0;
 		if (hasPlacements && !plan.Job) throw new Error("plan missing embedded job");

@@ -6,6 +6,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { Evaluation, Plan } from "../api/types/index.ts";
+import { maybeYield, yieldToEventLoop } from "../lib/cooperative.ts";
 import { formatRFC3339Nano, nowUnixMs } from "../lib/goTime.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Planner, SchedulerFactory, SchedulerState, SubmitResult } from "../scheduler/types.ts";
@@ -78,26 +79,6 @@ export function seededRandom(seed: string): () => number {
 		t = (t + d) | 0;
 		c = (c + t) | 0;
 		return (t >>> 0) / 4294967296;
-	};
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** Longest a scheduler runs before letting I/O through (keeps API latency low under load). */
-const SLICE_MS = 4;
-const RESOLVED: Promise<void> = Promise.resolve();
-
-/** A maybeYield hook: resolves at once until `ms` of work have passed, then yields to the event loop. */
-export function timeSlicer(ms: number): () => Promise<void> {
-	let start = performance.now();
-	return () => {
-		if (performance.now() - start < ms) return RESOLVED;
-		return new Promise<void>((r) =>
-			setImmediate(() => {
-				start = performance.now();
-				r();
-			}),
-		);
 	};
 }
 
@@ -363,7 +344,7 @@ export class SchedulerWorker {
 			newID: this.pool.opts.newID ?? randomUUID,
 			clock: () => Number(process.hrtime.bigint()),
 			log: (msg, fields) => logger.debug(msg, { eval_id: ev.ID, ...(fields ?? {}) }),
-			maybeYield: timeSlicer(SLICE_MS),
+			maybeYield: () => maybeYield(),
 		});
 		await sched.process(ev);
 	}

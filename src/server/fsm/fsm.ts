@@ -1,9 +1,15 @@
 // The deterministic finite state machine: applies committed log entries, in index order, to the
 // state store. Handlers must depend only on (state, payload, index): no clocks, no randomness, no
 // I/O — the leader stamps times and IDs into the command before appending it.
+import { isSteps, runStepsNow, type Steps } from "../../lib/cooperative.ts";
 import type { Row } from "../state/schema.ts";
-import type { StateDump, StateStore, WriteTxn } from "../state/stateStore.ts";
+import type { OpenWrite, StateDump, StateStore, WriteTxn } from "../state/stateStore.ts";
 
+/**
+ * Applies one command inside a write. A handler for commands that can be big (a plan of thousands
+ * of allocations) may be a generator that yields between parts: the log then applies it in slices
+ * so the event loop keeps serving the API; the write stays invisible until its last part is done.
+ */
 export type CommandHandler = (tx: WriteTxn, payload: Row) => unknown;
 
 export interface ApplyResult {
@@ -35,7 +41,13 @@ export class FSM {
 		return this.handlers.has(type);
 	}
 
+	/** Applies a command at once (log replay, tests). */
 	apply(index: number, type: string, payload: Row): ApplyResult {
+		return runStepsNow(this.applySteps(index, type, payload));
+	}
+
+	/** Applies a command as steps: yields between the parts of a stepped handler's work. */
+	*applySteps(index: number, type: string, payload: Row): Steps<ApplyResult> {
 		const handler = this.handlers.get(type);
 		if (!handler) {
 			// An unknown command (e.g. written by a newer version) must not wedge replay; skip it and
@@ -43,10 +55,15 @@ export class FSM {
 			this.state.advance(index);
 			return { index, error: `unknown command type ${type}` };
 		}
+		let w: OpenWrite | undefined;
 		try {
-			const result = this.state.write(index, (tx) => handler(tx, payload));
+			w = this.state.begin(index);
+			let result = handler(w.tx, payload);
+			if (isSteps(result)) result = yield* result;
+			w.commit();
 			return { index, result };
 		} catch (err) {
+			w?.abort();
 			this.state.advance(index);
 			return { index, error: err instanceof Error ? err.message : String(err) };
 		}

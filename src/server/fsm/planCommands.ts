@@ -362,8 +362,12 @@ export function clientUpdateFollowupEvals(
 	return evals;
 }
 
+/** Allocations a stepped command applies between chances to pause. */
+const STEP_ALLOCS = 32;
+
 export const planCommands: Record<string, CommandHandler> = {
-	[PlanCmd.applyPlanResults]: (tx, p) => {
+	// Plans and client batches can carry thousands of allocations: applied in steps (see FSM).
+	*[PlanCmd.applyPlanResults](tx, p) {
 		const job = resolvePlanJob(tx, p);
 		const updatedAt = (p.UpdatedAt as number | undefined) ?? 0;
 		if (p.Deployment) upsertDeploymentTxn(tx, p.Deployment as Row);
@@ -378,7 +382,9 @@ export const planCommands: Record<string, CommandHandler> = {
 		const stopped = ((p.AllocsStopped as StoppedAllocDiff[] | undefined) ?? []).map((d) => stoppedAlloc(tx, d));
 		const preempted = ((p.AllocsPreempted as PreemptedAllocDiff[] | undefined) ?? []).map((d) => preemptedAlloc(tx, d));
 		const jobs = new Map<string, [string, string]>();
+		let n = 0;
 		for (const a of (p.AllocsUpdated as Row[] | undefined) ?? []) {
+			if (++n % STEP_ALLOCS === 0) yield;
 			let row = a;
 			if (!a.Job) {
 				const sameJob = job && job.ID === a.JobID && job.Namespace === a.Namespace;
@@ -387,16 +393,20 @@ export const planCommands: Record<string, CommandHandler> = {
 			}
 			upsertAllocTxn(tx, row, jobs);
 		}
-		for (const a of stopped) upsertAllocTxn(tx, a, jobs);
-		for (const a of preempted) upsertAllocTxn(tx, a, jobs);
+		for (const a of [...stopped, ...preempted]) {
+			if (++n % STEP_ALLOCS === 0) yield;
+			upsertAllocTxn(tx, a, jobs);
+		}
 		upsertEvals(tx, p.Evals as Row[] | undefined);
 		refreshJobs(tx, jobs);
 		return true;
 	},
 
-	[PlanCmd.allocClientUpdate]: (tx, p) => {
+	*[PlanCmd.allocClientUpdate](tx, p) {
 		const jobs = new Map<string, [string, string]>();
+		let n = 0;
 		for (const u of (p.Allocs as ClientAllocUpdate[] | undefined) ?? []) {
+			if (++n % STEP_ALLOCS === 0) yield;
 			const exist = tx.get("allocs", u.ID);
 			if (!exist) continue;
 			let row: Row = {

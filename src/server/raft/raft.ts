@@ -2,6 +2,7 @@
 // the FSM strictly in index order. On start the latest snapshot is restored and the rest of the log
 // replayed, so a restarted server comes back with exactly its state and index. Leadership here is
 // single-server (the etcd backend will bring elections); this class only tracks who the leader is.
+import { sliceExpired, yieldToEventLoop } from "../../lib/cooperative.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { ApplyResult, FSM } from "../fsm/fsm.ts";
 import type { LogStore } from "../raftlog/types.ts";
@@ -38,6 +39,7 @@ export class Raft {
 	private readonly committed = new Map<number, { type: string; payload: Row }>();
 	private readonly waiting = new Map<number, Pending>();
 	private closed = false;
+	private draining = false;
 	private readonly serialize: boolean;
 
 	constructor(opts: RaftOptions) {
@@ -127,21 +129,36 @@ export class Raft {
 		return new Promise<ApplyResult>((resolve, reject) => {
 			this.waiting.set(index, { resolve, reject });
 			this.committed.set(index, { type, payload: this.serialize ? (JSON.parse(data) as Row) : payload });
-			this.drain();
+			void this.drain();
 		});
 	}
 
-	private drain(): void {
-		for (;;) {
-			const next = this.applied + 1;
-			const entry = this.committed.get(next);
-			if (!entry) break;
-			this.committed.delete(next);
-			const result = this.fsm.apply(next, entry.type, entry.payload);
-			this.applied = next;
-			const w = this.waiting.get(next);
-			this.waiting.delete(next);
-			w?.resolve(result);
+	/**
+	 * Applies committed entries in index order. Big commands are applied in slices (see
+	 * FSM.applySteps), so one drain may span macrotasks; entries arriving meanwhile wait their turn.
+	 */
+	private async drain(): Promise<void> {
+		if (this.draining) return;
+		this.draining = true;
+		try {
+			for (;;) {
+				const next = this.applied + 1;
+				const entry = this.committed.get(next);
+				if (!entry) break;
+				this.committed.delete(next);
+				const steps = this.fsm.applySteps(next, entry.type, entry.payload);
+				let r = steps.next();
+				while (!r.done) {
+					if (sliceExpired()) await yieldToEventLoop();
+					r = steps.next();
+				}
+				this.applied = next;
+				const w = this.waiting.get(next);
+				this.waiting.delete(next);
+				w?.resolve(r.value);
+			}
+		} finally {
+			this.draining = false;
 		}
 		if (this.applied - this.lastSnapshotIndex >= this.snapshotThreshold) void this.snapshot();
 	}

@@ -169,10 +169,20 @@ export interface WriteTxn {
 	touch(name: TableName): void;
 }
 
+/** A write in progress (see StateStore.begin). */
+export interface OpenWrite {
+	readonly tx: WriteTxn;
+	/** Makes every staged change visible at the write's index and wakes watchers. */
+	commit(): void;
+	/** Drops every staged change (nothing once committed). */
+	abort(): void;
+}
+
 type Waiter = { fire: () => void; tables: TableName[] };
 
 export class StateStore extends StateView {
 	private readonly waiters = new Map<TableName, Set<Waiter>>();
+	private writing = false;
 
 	constructor() {
 		const tables = new Map<TableName, TableData>();
@@ -198,7 +208,26 @@ export class StateStore extends StateView {
 	 * Touched tables get `index` as their modify index and their watchers are woken.
 	 */
 	write<R>(index: number, fn: (tx: WriteTxn) => R): R {
+		const w = this.begin(index);
+		try {
+			const result = fn(w.tx);
+			w.commit();
+			return result;
+		} catch (err) {
+			w.abort();
+			throw err;
+		}
+	}
+
+	/**
+	 * Opens a write at `index` that may span several macrotasks (a big command applied in slices):
+	 * its changes are staged on copy-on-write clones, invisible to readers and snapshots until
+	 * commit(), and dropped by abort(). One write is open at a time.
+	 */
+	begin(index: number): OpenWrite {
+		if (this.writing) throw new Error("state store: a write is already open");
 		if (index <= this.latest) throw new Error(`state store: index ${index} is not after ${this.latest}`);
+		this.writing = true;
 		const staged = new Map<TableName, TableData>();
 		const stage = (name: TableName): TableData => {
 			let t = staged.get(name);
@@ -260,15 +289,28 @@ export class StateStore extends StateView {
 				stage(name);
 			},
 		};
-		const result = fn(tx);
-		for (const [n, t] of staged) {
-			t.index = index;
-			this.tables.set(n, t);
-		}
-		if (stagedDerived) this.derived = stagedDerived;
-		this.latest = index;
-		this.notify([...staged.keys()]);
-		return result;
+		let open = true;
+		const close = (): void => {
+			if (!open) throw new Error("state store: write already closed");
+			open = false;
+			this.writing = false;
+		};
+		return {
+			tx,
+			commit: () => {
+				close();
+				for (const [n, t] of staged) {
+					t.index = index;
+					this.tables.set(n, t);
+				}
+				if (stagedDerived) this.derived = stagedDerived;
+				this.latest = index;
+				this.notify([...staged.keys()]);
+			},
+			abort: () => {
+				if (open) close();
+			},
+		};
 	}
 
 	/** Records an applied command that changed no table (keeps latestIndex in step with the log). */
@@ -340,6 +382,7 @@ export class StateStore extends StateView {
 
 	/** Replaces every table with a dump's contents; wakes all watchers (their view is gone). */
 	restore(dump: StateDump): void {
+		if (this.writing) throw new Error("state store: cannot restore while a write is open");
 		for (const n of TABLE_NAMES) {
 			const spec: TableSpec = TABLES[n];
 			const t = emptyTable(spec);
