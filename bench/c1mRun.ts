@@ -132,8 +132,12 @@ export async function runC1M(opts: C1MOptions): Promise<C1MResult & { stop: () =
 		const tl = performance.now();
 		await get("/v1/status/leader");
 		leaderDuring.push(performance.now() - tl);
+		if (process.env.C1M_TRACE && performance.now() - tl > 60)
+			log(`slow leader ${(performance.now() - tl).toFixed(0)} ms at ${((tl - t0) / 1000).toFixed(2)} s`);
 		const { ms, jobs } = await timeList();
 		during.push(ms);
+		if (process.env.C1M_TRACE && ms > 40)
+			log(`slow list ${ms.toFixed(0)} ms at ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 		placed = 0;
 		for (const j of jobs)
 			for (const g of Object.values(j.JobSummary?.Summary ?? {})) placed += (g.Starting ?? 0) + (g.Running ?? 0);
