@@ -96,3 +96,45 @@ test("stats: hashicorp/raft's keys with string values from the log and the FSM",
 	for (const v of Object.values(s)) assert.equal(typeof v, "string");
 	await raft.close();
 });
+
+test("a big stepped command is applied in slices: readers see the old state until it commits, timers run, order holds", async () => {
+	const fsm = new FSM(new StateStore());
+	fsm.registerAll(coreCommands);
+	// A stepped handler writing many rows, slow enough to span several slices, failing on demand.
+	fsm.register("Bulk", function* (tx, p) {
+		for (let i = 0; i < (p.N as number); i++) {
+			if (p.FailAt === i) throw new Error("bulk failed");
+			tx.put("namespaces", { Name: `${p.Prefix as string}${i}` });
+			const until = performance.now() + 0.05;
+			while (performance.now() < until);
+			yield;
+		}
+		return p.N;
+	});
+	const raft = new Raft({ log: createMemoryLog(), fsm, logger: nullLogger() });
+	await raft.start();
+	const state = fsm.state;
+	const seen: number[] = [];
+	let ticks = 0;
+	const timer = setInterval(() => {
+		ticks++;
+		seen.push(state.count("namespaces"));
+	}, 1);
+	const bulk = raft.apply("Bulk", { N: 2000, Prefix: "b" });
+	const after = raft.apply("NamespaceUpsert", { Namespaces: [{ Name: "after" }] });
+	const failing = raft.apply("Bulk", { N: 500, FailAt: 300, Prefix: "f" });
+	const last = raft.apply("NamespaceUpsert", { Namespaces: [{ Name: "last" }] });
+	const [b, a, f, l] = await Promise.all([bulk, after, failing, last]);
+	clearInterval(timer);
+	assert.deepEqual([b.index, a.index, f.index, l.index], [1, 2, 3, 4]);
+	assert.equal(b.result, 2000);
+	assert.equal(f.error, "bulk failed");
+	// ~100 ms of work: the event loop ran timers in between, and never saw a half-applied command.
+	assert.ok(ticks >= 5, `timers ran ${ticks} times during the apply`);
+	for (const n of seen) assert.ok(n === 1 || n === 2001 || n === 2002 || n === 2003, `a reader saw ${n} namespaces`);
+	assert.equal(state.count("namespaces"), 2003);
+	assert.equal(state.get("namespaces", "f0"), undefined);
+	assert.equal(state.get("namespaces", "last")?.ModifyIndex, 4);
+	assert.equal(state.latestIndex, 4);
+	await raft.close();
+});

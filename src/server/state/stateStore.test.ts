@@ -214,3 +214,24 @@ test("node_usage follows alloc writes and equals a rebuild from scratch", () => 
 	assert.equal(cpu(copy, "n1"), 150);
 	assert.equal(cpu(copy, "n2"), 0);
 });
+
+test("an open write is invisible until commit, excludes other writes, and abort drops it", () => {
+	const s = new StateStore();
+	const w = s.begin(2);
+	w.tx.put("namespaces", { Name: "staged" });
+	assert.equal(s.get("namespaces", "staged"), undefined);
+	assert.equal(w.tx.get("namespaces", "staged")?.Name, "staged");
+	const snap = s.snapshot();
+	assert.throws(() => s.write(3, () => {}), /already open/);
+	w.commit();
+	assert.equal(s.get("namespaces", "staged")?.Name, "staged");
+	assert.equal(snap.get("namespaces", "staged"), undefined);
+	assert.equal(s.latestIndex, 2);
+	const dropped = s.begin(3);
+	dropped.tx.put("namespaces", { Name: "dropped" });
+	dropped.abort();
+	assert.equal(s.get("namespaces", "dropped"), undefined);
+	assert.equal(s.latestIndex, 2);
+	s.write(3, (tx) => tx.put("namespaces", { Name: "next" }));
+	assert.equal(s.tableIndex("namespaces"), 3);
+});
