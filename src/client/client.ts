@@ -14,7 +14,7 @@ import type { TaskDriver } from "./drivers/types.ts";
 import { computeNodeClass, type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
 import { AllocGarbageCollector, diskUsage, type GcPolicy } from "./gc.ts";
 import type { ServerAPI } from "./serverApi.ts";
-import { ClientStateStore } from "./state/stateStore.ts";
+import { type ClientStateStore, openClientStateStore } from "./state/stateStore.ts";
 import type { SupervisorClient } from "./supervisor/client.ts";
 import { tasksFilePath } from "./supervisor/protocol.ts";
 
@@ -81,7 +81,7 @@ export class Client {
 		this.logger = opts.logger.named("client");
 		mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
 		mkdirSync(opts.allocDir, { recursive: true, mode: 0o711 });
-		this.store = new ClientStateStore(opts.devMode ? ":memory:" : join(opts.stateDir, "state.db"));
+		this.store = openClientStateStore(opts.devMode ? ":memory:" : join(opts.stateDir, "state.db"));
 		this.nodeID = loadNodeID(opts.stateDir, this.store);
 		this.secretID = this.store.getMeta("node_secret_id") ?? randomUUID();
 		this.store.putMeta("node_secret_id", this.secretID);

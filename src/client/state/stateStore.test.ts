@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Allocation, TaskState } from "../../api/types/alloc.ts";
-import { ClientStateStore } from "./stateStore.ts";
+import {
+	type ClientStateStore,
+	MemoryClientStateStore,
+	openClientStateStore,
+	SqliteClientStateStore,
+} from "./stateStore.ts";
 
 const state = (s: string, restarts: number): TaskState => ({ State: s, Restarts: restarts }) as unknown as TaskState;
 
@@ -12,7 +17,7 @@ test("node identity, allocations and task states with handles survive a reopen",
 	const dir = mkdtempSync(join(tmpdir(), "nomad-ts-state-"));
 	t.after(() => rmSync(dir, { recursive: true, force: true }));
 	const path = join(dir, "state.db");
-	let s = new ClientStateStore(path);
+	let s: ClientStateStore = new SqliteClientStateStore(path);
 	s.putMeta("node_id", "n1");
 	s.putAlloc({ ID: "a1", ModifyIndex: 3 } as unknown as Allocation);
 	s.putAlloc({ ID: "a2" } as unknown as Allocation);
@@ -22,7 +27,7 @@ test("node identity, allocations and task states with handles survive a reopen",
 	s.deleteAlloc("a2");
 	s.close();
 
-	s = new ClientStateStore(path);
+	s = new SqliteClientStateStore(path);
 	assert.equal(s.getMeta("node_id"), "n1");
 	assert.equal(s.getMeta("nope"), undefined);
 	const all = s.loadAllocs();
@@ -36,10 +41,25 @@ test("node identity, allocations and task states with handles survive a reopen",
 	s.close();
 });
 
-test(":memory: keeps nothing", () => {
-	const s = new ClientStateStore(":memory:");
-	s.putMeta("k", "v");
+test(":memory: keeps nothing across instances and never opens SQLite; within one it behaves as the file store", (t) => {
+	const s = openClientStateStore(":memory:");
+	assert.ok(s instanceof MemoryClientStateStore);
+	const dir = mkdtempSync(join(tmpdir(), "nomad-ts-state-"));
+	t.after(() => rmSync(dir, { recursive: true, force: true }));
+	const file = openClientStateStore(join(dir, "state.db"));
+	const h = { driver: "raw_exec", taskId: "a1/web/x", pid: 42, startTime: 99 };
+	for (const store of [s, file]) {
+		store.putMeta("k", "v");
+		store.putAlloc({ ID: "a1", ModifyIndex: 3 } as unknown as Allocation);
+		store.putAlloc({ ID: "a2" } as unknown as Allocation);
+		store.putTasks("a1", { web: state("running", 2), side: state("dead", 0) }, { web: h });
+		store.putTasks("a2", { t: state("pending", 0) }, {});
+		store.deleteAlloc("a2");
+		store.putTasks("a1", { side: state("dead", 1) }, {});
+	}
 	assert.equal(s.getMeta("k"), "v");
+	assert.deepEqual(s.loadAllocs(), file.loadAllocs());
 	s.close();
-	assert.equal(new ClientStateStore(":memory:").getMeta("k"), undefined);
+	file.close();
+	assert.equal(openClientStateStore(":memory:").getMeta("k"), undefined);
 });

@@ -2,8 +2,10 @@
 // the node's identity, every allocation the client runs (as last received from the servers), and
 // per task its TaskState and the handle needed to reattach to its process after an agent restart.
 // Writes are synchronous and each is its own transaction, so a kill -9 loses at most the change
-// being made (WAL: a crashed process never leaves a torn database).
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+// being made (WAL: a crashed process never leaves a torn database). A -dev agent keeps nothing
+// across restarts, so it gets the in-memory store and never loads SQLite (~2 MB of resident memory
+// for an agent whose idle footprint is a target).
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Allocation, TaskState } from "../../api/types/alloc.ts";
 import type { TaskHandleState } from "../drivers/types.ts";
 
@@ -12,7 +14,73 @@ export interface StoredAlloc {
 	tasks: Record<string, { state: TaskState; handle?: TaskHandleState }>;
 }
 
-export class ClientStateStore {
+export interface ClientStateStore {
+	getMeta(key: string): string | undefined;
+	putMeta(key: string, value: string): void;
+	putAlloc(alloc: Allocation): void;
+	deleteAlloc(id: string): void;
+	/** Every task of one allocation at once (its TaskStates and the handles of running tasks). */
+	putTasks(allocID: string, states: Record<string, TaskState>, handles: Record<string, TaskHandleState>): void;
+	loadAllocs(): StoredAlloc[];
+	close(): void;
+}
+
+/** The store at `path` (a file), or one that lives only as long as the process (`:memory:`). */
+export function openClientStateStore(path: string): ClientStateStore {
+	return path === ":memory:" ? new MemoryClientStateStore() : new SqliteClientStateStore(path);
+}
+
+/** Kept only in this process (-dev): values are copied in and out as the database would. */
+export class MemoryClientStateStore implements ClientStateStore {
+	private readonly meta = new Map<string, string>();
+	private readonly allocs = new Map<string, string>();
+	private readonly tasks = new Map<string, Map<string, { state: string; handle?: string }>>();
+
+	getMeta(key: string): string | undefined {
+		return this.meta.get(key);
+	}
+
+	putMeta(key: string, value: string): void {
+		this.meta.set(key, value);
+	}
+
+	putAlloc(alloc: Allocation): void {
+		this.allocs.set(alloc.ID, JSON.stringify(alloc));
+	}
+
+	deleteAlloc(id: string): void {
+		this.allocs.delete(id);
+		this.tasks.delete(id);
+	}
+
+	putTasks(allocID: string, states: Record<string, TaskState>, handles: Record<string, TaskHandleState>): void {
+		let m = this.tasks.get(allocID);
+		if (!m) {
+			m = new Map();
+			this.tasks.set(allocID, m);
+		}
+		for (const [task, state] of Object.entries(states)) {
+			const h = handles[task];
+			m.set(task, h ? { state: JSON.stringify(state), handle: JSON.stringify(h) } : { state: JSON.stringify(state) });
+		}
+	}
+
+	loadAllocs(): StoredAlloc[] {
+		return [...this.allocs].map(([id, alloc]) => {
+			const tasks: StoredAlloc["tasks"] = {};
+			for (const [task, t] of this.tasks.get(id) ?? []) {
+				tasks[task] = t.handle
+					? { state: JSON.parse(t.state), handle: JSON.parse(t.handle) }
+					: { state: JSON.parse(t.state) };
+			}
+			return { alloc: JSON.parse(alloc), tasks };
+		});
+	}
+
+	close(): void {}
+}
+
+export class SqliteClientStateStore implements ClientStateStore {
 	private readonly db: DatabaseSync;
 	private readonly q: {
 		getMeta: StatementSync;
@@ -25,8 +93,8 @@ export class ClientStateStore {
 		tasks: StatementSync;
 	};
 
-	/** `path` ":memory:" keeps nothing across restarts (-dev). */
 	constructor(path: string) {
+		const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
 		this.db = new DatabaseSync(path);
 		this.db.exec(`
 			PRAGMA journal_mode = WAL;
@@ -74,7 +142,6 @@ export class ClientStateStore {
 		}
 	}
 
-	/** Every task of one allocation at once (its TaskStates and the handles of running tasks). */
 	putTasks(allocID: string, states: Record<string, TaskState>, handles: Record<string, TaskHandleState>): void {
 		this.db.exec("BEGIN");
 		try {

@@ -14,7 +14,7 @@
 // database cannot be proven unchanged after a failure, the store refuses every further write.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
 	alreadyOpenError,
 	checkAppend,
@@ -207,6 +207,8 @@ export function createSqliteLog(opts: SqliteLogOptions): SqliteLogStore {
 	const openDb = (): { snapshot: Snapshot | null; entries: LogEntry[] } => {
 		try {
 			mkdirSync(dirname(path), { recursive: true });
+			// Loaded on first use: a -dev agent (memory log) never pays for SQLite.
+			const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
 			db = new DatabaseSync(path, { timeout: 0 });
 			db.exec("PRAGMA locking_mode = EXCLUSIVE");
 			const jm = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string } | undefined;
