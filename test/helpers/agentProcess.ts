@@ -1,7 +1,7 @@
 // Starts real `nomad-ts agent` processes on free loopback ports for integration tests, and makes
 // sure every one of them is gone when the test ends.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +17,7 @@ export const BIN = join(REPO, "bin/nomad-ts.js");
 export async function freePort(): Promise<number> {
 	for (;;) {
 		const port = 10000 + Math.floor(Math.random() * 22000);
+		if (!claimPort(port)) continue;
 		const ok = await new Promise<boolean>((res) => {
 			const s = createServer();
 			s.once("error", () => res(false));
@@ -25,6 +26,41 @@ export async function freePort(): Promise<number> {
 		if (ok) return port;
 	}
 }
+
+// Test files run two at a time. A port stays claimed by the test process that picked it until that
+// process exits, so another file cannot pick it while an agent is restarting on it (kill -9 and
+// restart tests leave their ports unbound for a moment).
+const CLAIMS = join(tmpdir(), "nomad-ts-test-ports");
+const claimed: string[] = [];
+
+function claimPort(port: number): boolean {
+	mkdirSync(CLAIMS, { recursive: true });
+	const file = join(CLAIMS, String(port));
+	try {
+		writeFileSync(file, String(process.pid), { flag: "wx" });
+	} catch {
+		// Claimed: skipped while its owner lives (or is still writing its pid); a dead owner's claim is
+		// taken over.
+		const owner = Number(readFileSync(file, "utf8"));
+		if (!(owner > 0) || processAlive(owner)) return false;
+		writeFileSync(file, String(process.pid));
+	}
+	claimed.push(file);
+	return true;
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return (err as NodeJS.ErrnoException).code === "EPERM";
+	}
+}
+
+process.on("exit", () => {
+	for (const f of claimed) rmSync(f, { force: true });
+});
 
 export interface Ports {
 	http: number;
