@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Allocation, Node } from "../api/types/index.ts";
 import type { Logger } from "../lib/logger.ts";
-import { AllocRunner, type AllocRunnerDeps, type ClientAllocUpdate, type RestoredTasks } from "./allocrunner/index.ts";
+import type { AllocRunner, AllocRunnerDeps, ClientAllocUpdate, RestoredTasks } from "./allocrunner/index.ts";
 import type { TaskDriver } from "./drivers/types.ts";
 import { computeNodeClass, type FingerprintConfig, fingerprintNode } from "./fingerprint/index.ts";
 import { AllocGarbageCollector, diskUsage, type GcPolicy } from "./gc.ts";
@@ -17,6 +17,15 @@ import type { ServerAPI } from "./serverApi.ts";
 import { type ClientStateStore, openClientStateStore } from "./state/stateStore.ts";
 import type { SupervisorClient } from "./supervisor/client.ts";
 import { tasksFilePath } from "./supervisor/protocol.ts";
+
+// Alloc and task runners (and the drivers' run-time code they pull in) load with the first
+// allocation this node gets: an idle agent does not keep them in memory.
+type RunnerModule = typeof import("./allocrunner/index.ts");
+let runnerModule: RunnerModule | undefined;
+async function loadRunners(): Promise<RunnerModule> {
+	runnerModule ??= await import("./allocrunner/index.ts");
+	return runnerModule;
+}
 
 export interface ClientOptions {
 	/** <data_dir>/client (state) and <data_dir>/alloc; in -dev a temporary directory. */
@@ -231,6 +240,7 @@ export class Client {
 				const r = await this.opts.server.allocations(this.nodeID, index, 300_000, this.ctl.signal);
 				if (this.ctl.signal.aborted) return;
 				index = r.index;
+				if (r.allocs.some(needsRunner)) await loadRunners();
 				this.reconcile(r.allocs);
 			} catch (err) {
 				if (this.ctl.signal.aborted) return;
@@ -251,6 +261,7 @@ export class Client {
 	 */
 	private async restore(): Promise<void> {
 		const stored = this.store.loadAllocs();
+		if (stored.length > 0) await loadRunners();
 		const sup = this.opts.supervisor;
 		const claimed = new Set<string>();
 		for (const s of stored) for (const t of Object.values(s.tasks)) if (t.handle) claimed.add(t.handle.taskId);
@@ -340,7 +351,7 @@ export class Client {
 			},
 			maxKillTimeoutNs: this.opts.maxKillTimeoutNs,
 		};
-		const r = new AllocRunner(alloc, deps, restored);
+		const r = new (runnerModule as RunnerModule).AllocRunner(alloc, deps, restored);
 		this.runners.set(alloc.ID, r);
 		this.runnerDeps.set(alloc.ID, deps);
 		r.run().catch((err: unknown) => this.logger.error("alloc runner failed", { alloc_id: alloc.ID, error: err }));
