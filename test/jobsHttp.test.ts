@@ -142,6 +142,46 @@ test("plan: annotations, failed placements and diff, with no state change", asyn
 	assert.equal((await call("GET", "/v1/job/planned")).status, 404);
 });
 
+test("plan of a registered job: env and cpu changes are destructive updates, a kill timeout change in place", async () => {
+	const job = (env: string, cpu: number, killTimeout = 5e9) => ({
+		ID: "replan",
+		Datacenters: ["*"],
+		// Both allocations in one pass (the default max_parallel 1 would show 1 update + 1 ignore).
+		Update: { MaxParallel: 2 },
+		TaskGroups: [
+			{
+				Name: "g",
+				Count: 2,
+				Tasks: [
+					{
+						Name: "t",
+						Driver: "mock",
+						Config: { run_for: "1h" },
+						Env: { V: env },
+						KillTimeout: killTimeout,
+						Resources: { CPU: cpu, MemoryMB: 32 },
+					},
+				],
+			},
+		],
+	});
+	assert.equal((await call("PUT", "/v1/jobs", { Job: job("1", 100) })).status, 200);
+	await waitFor(async () => {
+		const s = await call("GET", "/v1/job/replan/summary");
+		return s.json?.Summary?.g?.Starting + s.json?.Summary?.g?.Running === 2;
+	});
+	const updates = async (env: string, cpu: number, killTimeout?: number) =>
+		(await call("PUT", "/v1/job/replan/plan", { Job: job(env, cpu, killTimeout) })).json.Annotations.DesiredTGUpdates.g;
+	const same = await updates("1", 100);
+	assert.deepEqual([same.Ignore, same.InPlaceUpdate, same.DestructiveUpdate], [2, 0, 0]);
+	const env = await updates("2", 100);
+	assert.deepEqual([env.Ignore, env.InPlaceUpdate, env.DestructiveUpdate], [0, 0, 2]);
+	const cpu = await updates("1", 120);
+	assert.deepEqual([cpu.Ignore, cpu.InPlaceUpdate, cpu.DestructiveUpdate], [0, 0, 2]);
+	const kill = await updates("1", 100, 9e9);
+	assert.deepEqual([kill.Ignore, kill.InPlaceUpdate, kill.DestructiveUpdate], [0, 2, 0]);
+});
+
 test("blocking query on a job wakes on update; versions, scale, stop, purge", async () => {
 	const job = await call("GET", "/v1/job/web");
 	const index = Number(job.headers.get("x-nomad-index"));

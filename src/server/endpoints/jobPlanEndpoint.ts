@@ -43,9 +43,12 @@ export async function planJob(
 	const existing = snapshot.get("jobs", `${job.Namespace}\u0000${job.ID}`) as Job | undefined;
 	const planned: Job = { ...job, Status: "pending", Stop: false };
 	if (existing) {
+		// As Nomad: a changed spec is planned as the next job modify index, so the reconciler sees
+		// the allocations' job as outdated and compares it (in-place or destructive update).
+		const changed = specChanged(existing, job);
 		planned.CreateIndex = existing.CreateIndex;
-		planned.JobModifyIndex = existing.JobModifyIndex;
-		planned.Version = specChanged(existing, job) ? existing.Version + 1 : existing.Version;
+		planned.JobModifyIndex = changed ? existing.JobModifyIndex + 1 : existing.JobModifyIndex;
+		planned.Version = changed ? existing.Version + 1 : existing.Version;
 	} else {
 		planned.CreateIndex = snapshot.latestIndex + 1;
 		planned.JobModifyIndex = snapshot.latestIndex + 1;
