@@ -241,7 +241,7 @@ export class Client {
 				if (this.ctl.signal.aborted) return;
 				index = r.index;
 				if (r.allocs.some(needsRunner)) await loadRunners();
-				this.reconcile(r.allocs);
+				await this.reconcile(r.allocs);
 			} catch (err) {
 				if (this.ctl.signal.aborted) return;
 				this.logger.error("error fetching allocations", { error: err });
@@ -313,10 +313,20 @@ export class Client {
 		return out;
 	}
 
-	private reconcile(allocs: Allocation[]): void {
-		const incoming = allocs.filter((a) => !this.runners.has(a.ID) && needsRunner(a)).length;
-		// As Nomad: new allocations make room first (gc_max_allocs), oldest terminal ones going first.
-		if (incoming > 0) void this.gc?.makeRoomFor(incoming);
+	private async reconcile(allocs: Allocation[]): Promise<void> {
+		// What is new is decided before making room: an allocation collected meanwhile is still in
+		// this (older) list, and must not come back as a new runner.
+		const added = new Set(allocs.filter((a) => !this.runners.has(a.ID) && needsRunner(a)).map((a) => a.ID));
+		// As Nomad: new allocations wait until room is made for them (gc_max_allocs), the oldest
+		// terminal ones collected first.
+		if (added.size > 0 && this.gc) {
+			try {
+				await this.gc.makeRoomFor(added.size);
+			} catch (err) {
+				this.logger.error("error making room for new allocations", { error: err });
+			}
+			if (this.ctl.signal.aborted) return;
+		}
 		for (const alloc of allocs) {
 			const runner = this.runners.get(alloc.ID);
 			if (runner) {
@@ -326,7 +336,7 @@ export class Client {
 				runner.update(alloc);
 				continue;
 			}
-			if (!needsRunner(alloc)) continue;
+			if (!added.has(alloc.ID)) continue;
 			this.store.putAlloc(alloc);
 			this.addRunner(alloc);
 		}
