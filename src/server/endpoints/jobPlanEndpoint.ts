@@ -6,12 +6,12 @@ import { randomUUID } from "node:crypto";
 import type { WriteRequest } from "../../api/query.ts";
 import type { Evaluation, Job, Plan, PlanResult } from "../../api/types/index.ts";
 import { CodedError } from "../../lib/errors.ts";
+import { seededRandom } from "../../lib/seededRandom.ts";
 import type { Planner, SchedulerState } from "../../scheduler/types.ts";
 import { isParameterized, isPeriodic } from "../fsm/jobStatus.ts";
 import { admission } from "../jobs/lazy.ts";
 import { nextLaunch } from "../periodic/cron.ts";
 import { SnapshotSchedulerState } from "../schedulerState.ts";
-import { seededRandom } from "../schedulerWorkers.ts";
 import type { Server } from "../server.ts";
 import { admitJob } from "./jobEndpoint.ts";
 
