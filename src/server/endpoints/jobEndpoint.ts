@@ -1,5 +1,6 @@
-// Job.* endpoints: list, read, register, deregister, versions, summary, evaluate, stability,
-// revert, scale, and a job's allocations/evaluations. Admission (conversion, defaults,
+// Job.* endpoints: list, read, register, deregister, summary, evaluate, and a job's
+// allocations/evaluations (versions, stability and revert: jobVersionEndpoint.ts; scale:
+// jobScaleEndpoint.ts). Admission (conversion, defaults,
 // validation) lives in ../jobs; state changes go through JobCmd commands.
 import { randomUUID } from "node:crypto";
 import type { QueryMeta, QueryOptions, WriteRequest } from "../../api/query.ts";
@@ -17,8 +18,8 @@ import type { StateView } from "../state/stateStore.ts";
 import { inNamespace } from "./evalAllocEndpoint.ts";
 import { allocListStub, jobListStub, omitEmpty } from "./stubs.ts";
 
-const jobKey = (ns: string, id: string): string => `${ns}\u0000${id}`;
-const nowNs = (): number => Date.now() * 1e6;
+export const jobKey = (ns: string, id: string): string => `${ns}\u0000${id}`;
+export const nowNs = (): number => Date.now() * 1e6;
 
 export function admissionConfig(srv: Server): AdmissionConfig {
 	return {
@@ -100,7 +101,7 @@ export interface RegisterResponse {
 	NextToken: string;
 }
 
-function newEval(job: Row, triggeredBy: string, priority: number | undefined, extra: Row = {}): Row {
+export function newEval(job: Row, triggeredBy: string, priority: number | undefined, extra: Row = {}): Row {
 	const now = nowNs();
 	return {
 		ID: randomUUID(),
@@ -116,7 +117,8 @@ function newEval(job: Row, triggeredBy: string, priority: number | undefined, ex
 	};
 }
 
-const needsEval = (job: Row): boolean => !((job.Periodic as Row | null)?.Enabled === true) && !job.ParameterizedJob;
+export const needsEval = (job: Row): boolean =>
+	!((job.Periodic as Row | null)?.Enabled === true) && !job.ParameterizedJob;
 
 /** Converts, defaults and validates a request's job; rejects what Nomad rejects. */
 export async function admitJob(srv: Server, apiJob: unknown, w: WriteRequest): Promise<Job> {
@@ -200,7 +202,7 @@ export async function registerJob(
  * Commits a new version of a job with its evaluations (one JobRegister entry), tells the leader's
  * broker and periodic dispatcher, and answers as Nomad's JobRegisterResponse.
  */
-async function commitJob(
+export async function commitJob(
 	srv: Server,
 	job: Row,
 	evals: Row[],
@@ -279,39 +281,6 @@ export async function deregisterJob(
 		KnownLeader: true,
 		NextToken: "",
 	};
-}
-
-export async function jobVersions(
-	srv: Server,
-	ns: string,
-	id: string,
-	withDiffs: boolean,
-	q: QueryOptions,
-	meta: QueryMeta,
-	signal?: AbortSignal,
-): Promise<{ Versions: Row[]; Diffs: unknown[] | null }> {
-	const out = await srv.read(q, meta, {
-		tables: ["job_versions"],
-		signal,
-		run: (view) => {
-			const versions = [...view.scan("job_versions", { prefix: `${jobKey(ns, id)}\u0000`, reverse: true })];
-			const index =
-				versions.length > 0
-					? Math.max(...versions.map((v) => v.ModifyIndex as number))
-					: view.tableIndex("job_versions");
-			return { index: Math.max(1, index), value: versions };
-		},
-	});
-	if (out.length === 0) throw new CodedError(404, "job versions not found");
-	let diffs: unknown[] | null = null;
-	if (withDiffs) {
-		const { jobDiff } = await admission();
-		diffs = [];
-		for (let i = 0; i + 1 < out.length; i++) {
-			diffs.push(jobDiff(out[i + 1] as unknown as Job, out[i] as unknown as Job, false));
-		}
-	}
-	return { Versions: out, Diffs: diffs };
 }
 
 export async function jobSummary(
@@ -404,143 +373,4 @@ export async function evaluateJob(
 		KnownLeader: true,
 		NextToken: "",
 	};
-}
-
-export async function setJobStability(
-	srv: Server,
-	ns: string,
-	id: string,
-	version: number,
-	stable: boolean,
-	w: WriteRequest,
-): Promise<number> {
-	srv.checkRoute(w.Region, { write: true });
-	if (!srv.state.get("jobs", jobKey(ns, id))) throw new CodedError(404, "job not found");
-	const r = await srv.apply(JobCmd.stability, { Namespace: ns, JobID: id, JobVersion: version, Stable: stable });
-	return r.index;
-}
-
-export async function revertJob(
-	srv: Server,
-	ns: string,
-	id: string,
-	version: number,
-	enforcePriorVersion: number | undefined,
-	w: WriteRequest,
-): Promise<RegisterResponse> {
-	srv.checkRoute(w.Region, { write: true });
-	const current = srv.state.get("jobs", jobKey(ns, id));
-	if (!current) throw new CodedError(404, "job not found");
-	if (enforcePriorVersion !== undefined && current.Version !== enforcePriorVersion) {
-		throw new CodedError(
-			400,
-			`Current job has version ${current.Version as number}; enforcing version ${enforcePriorVersion}`,
-		);
-	}
-	if (current.Version === version) throw new CodedError(400, `can't revert to current version`);
-	const target = srv.state.get("job_versions", `${jobKey(ns, id)}\u0000${String(version).padStart(20, "0")}`);
-	if (!target) throw new CodedError(400, `job "${id}" in namespace "${ns}" at version ${version} not found`);
-	const reverted: Row = { ...target, Stop: false, Version: current.Version, Stable: false };
-	const evals = needsEval(reverted) ? [newEval(reverted, "job-register", undefined)] : [];
-	reverted.SubmitTime = nowNs();
-	return commitJob(srv, reverted, evals);
-}
-
-/** JobScaleStatus for GET /v1/job/:id/scale. */
-export async function jobScaleStatus(
-	srv: Server,
-	ns: string,
-	id: string,
-	q: QueryOptions,
-	meta: QueryMeta,
-	signal?: AbortSignal,
-): Promise<Row> {
-	const out = await srv.read(q, meta, {
-		tables: ["jobs", "allocs"],
-		signal,
-		run: (view) => {
-			const job = view.get("jobs", jobKey(ns, id));
-			if (!job) return { index: Math.max(1, view.tableIndex("jobs")), value: undefined };
-			const groups: Record<string, Row> = {};
-			for (const tg of (job.TaskGroups as Row[]) ?? []) {
-				groups[tg.Name as string] = {
-					Desired: tg.Count,
-					Placed: 0,
-					Running: 0,
-					Healthy: 0,
-					Unhealthy: 0,
-					Events: null,
-				};
-			}
-			for (const a of view.byIndex("allocs", "job", jobKey(ns, id))) {
-				const g = groups[a.TaskGroup as string];
-				if (!g || a.DesiredStatus !== "run") continue;
-				if (a.ClientStatus === "pending" || a.ClientStatus === "running") g.Placed = (g.Placed as number) + 1;
-				if (a.ClientStatus === "running") g.Running = (g.Running as number) + 1;
-			}
-			return {
-				index: Math.max(1, view.maxIndex("jobs", "allocs")),
-				value: {
-					JobID: job.ID,
-					Namespace: job.Namespace,
-					JobCreateIndex: job.CreateIndex,
-					JobModifyIndex: job.JobModifyIndex,
-					JobStopped: job.Stop === true,
-					TaskGroups: groups,
-				},
-			};
-		},
-	});
-	if (!out) throw new CodedError(404, "job not found");
-	return out;
-}
-
-export interface ScaleRequest {
-	Count?: number | null;
-	Target?: Record<string, string>;
-	Message?: string;
-	Error?: boolean;
-	Meta?: Record<string, unknown>;
-	PolicyOverride?: boolean;
-}
-
-export async function scaleJob(
-	srv: Server,
-	ns: string,
-	id: string,
-	req: ScaleRequest,
-	w: WriteRequest,
-): Promise<RegisterResponse> {
-	srv.checkRoute(w.Region, { write: true });
-	const group = req.Target?.Group;
-	if (!group) throw new CodedError(400, "missing task group name for scaling action");
-	const job = srv.state.get("jobs", jobKey(ns, id));
-	if (!job) throw new CodedError(404, "job not found");
-	if (req.Count !== undefined && req.Count !== null && (!Number.isInteger(req.Count) || req.Count < 0)) {
-		throw new CodedError(400, "scaling action count can't be negative");
-	}
-	const tgs = (job.TaskGroups as Row[]).map((tg) => ({ ...tg }));
-	const tg = tgs.find((g) => g.Name === group);
-	if (!tg) throw new CodedError(400, `task group "${group}" specified for scaling does not exist in job`);
-	if (req.Count === undefined || req.Count === null) {
-		// A scaling event without a count only records the event; nothing to schedule.
-		return {
-			EvalID: "",
-			EvalCreateIndex: 0,
-			JobModifyIndex: job.JobModifyIndex as number,
-			Warnings: "",
-			Index: srv.state.latestIndex,
-			LastContact: 0,
-			KnownLeader: true,
-			NextToken: "",
-		};
-	}
-	const cfg = srv.state.get("scheduler_config", "config");
-	if (cfg?.RejectJobRegistration === true) {
-		throw new CodedError(403, "Job registration, dispatch, and scale are disabled by the scheduler configuration");
-	}
-	tg.Count = req.Count;
-	const updated: Row = { ...job, TaskGroups: tgs, SubmitTime: nowNs() };
-	const evals = needsEval(updated) ? [newEval(updated, "job-scaling", undefined)] : [];
-	return commitJob(srv, updated, evals);
 }

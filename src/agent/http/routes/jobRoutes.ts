@@ -8,17 +8,14 @@ import {
 	getJob,
 	jobAllocations,
 	jobEvaluations,
-	jobScaleStatus,
 	jobSummary,
-	jobVersions,
 	listJobs,
 	registerJob,
-	revertJob,
-	scaleJob,
-	setJobStability,
 } from "../../../server/endpoints/jobEndpoint.ts";
 import { dispatchJob, forcePeriodic } from "../../../server/endpoints/jobLaunchEndpoint.ts";
 import { planJob } from "../../../server/endpoints/jobPlanEndpoint.ts";
+import { jobScaleStatus, scaleJob } from "../../../server/endpoints/jobScaleEndpoint.ts";
+import { jobVersions, revertJob, setJobStability } from "../../../server/endpoints/jobVersionEndpoint.ts";
 import { decodeBody, decodeOptionalBody, expectObject, foldKeys, readBody } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
 import { boolQueryParam, parseQueryOptions, parseWriteRequest } from "../query.ts";
