@@ -1,6 +1,8 @@
 // Versions. nomad-ts reports the Nomad version whose HTTP API it follows (clients such as the
 // Terraform provider and Levant gate features on it) and carries its own version as build metadata.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "./packagePaths.ts";
 
 /** The Nomad release whose API nomad-ts is compatible with. */
 export const NOMAD_VERSION = "2.0.5";
@@ -8,9 +10,9 @@ export const NOMAD_PRERELEASE = "";
 
 function ownVersion(): string {
 	try {
-		const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-			version?: string;
-		};
+		const root = packageRoot(import.meta.url);
+		if (!root) return "0.0.0";
+		const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: string };
 		return pkg.version ?? "0.0.0";
 	} catch {
 		return "0.0.0";

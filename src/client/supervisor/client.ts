@@ -9,6 +9,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../lib/logger.ts";
+import { builtEntry } from "../../lib/packagePaths.ts";
 import type { ExitResult, TaskHandle, TaskHandleState } from "../drivers/types.ts";
 import { processStartTime } from "./procStat.ts";
 import {
@@ -36,13 +37,13 @@ const SUPERVISOR_MODULES = ["main", "supervisor", "fifoCapture", "fileRotator", 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 /**
- * The supervisor's entry file. Compiled (dist/) it is main.js next to this module. Run from the
+ * The supervisor's entry file. Compiled it is dist/'s (or the bundle's) client/supervisor/main.js. Run from the
  * TypeScript sources, Node would load its type stripper (a WebAssembly compiler, ~30 MB resident)
  * into the supervisor for good; instead this process, which has it loaded already, strips the few
  * supervisor modules once into <stateDir>/supervisor-js/*.mjs and the supervisor runs those.
  */
 export function supervisorEntry(stateDir: string): string {
-	if (!import.meta.url.endsWith(".ts")) return here("./main.js");
+	if (!import.meta.url.endsWith(".ts")) return builtEntry(import.meta.url, "client/supervisor/main.js");
 	const out = join(stateDir, "supervisor-js");
 	mkdirSync(out, { recursive: true, mode: 0o700 });
 	// stripTypeScriptTypes warns that it is experimental on every call; that warning is noise here.
