@@ -212,8 +212,9 @@ describe("nomad-ts CLI against a dev agent", () => {
 		const more = cli(["job", "plan", "more.nomad.hcl"]);
 		assert.equal(more.code, 1, more.out + more.err);
 		assert.match(more.out, /\+\/- Job: "example"/);
-		assert.match(more.out, /\+\/- Task Group: "app" \(2 create, 1 ignore\)/);
-		assert.match(more.out, /\+\/- Count: "1" => "3"/);
+		// As Nomad: the count change is a new job version, so the running allocation is updated in place.
+		assert.match(more.out, /\+\/- Task Group: "app" \(2 create, 1 in-place update\)/);
+		assert.match(more.out, /\+\/- Count: "1" => "3" \(forces create\)/);
 		assert.equal(cli(["job", "plan", "missing.hcl"]).code, 255);
 
 		const detach = cli(["job", "run", "-detach", "-var", "greeting=bonjour", "example.nomad.hcl"]);

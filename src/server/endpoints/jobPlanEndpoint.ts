@@ -36,7 +36,7 @@ export async function planJob(
 ): Promise<Record<string, unknown>> {
 	srv.checkRoute(w.Region, { write: true });
 	const job = await admitJob(srv, apiJob, w);
-	const { formatWarnings, jobDiff, jobWarnings, specChanged } = await admission();
+	const { annotateDiff, formatWarnings, jobDiff, jobWarnings, specChanged } = await admission();
 	if (job.ID !== opts.pathID) throw new CodedError(400, "Job ID does not match");
 	if (isParameterized(job as never)) throw new CodedError(400, "can't plan parameterized job");
 	const snapshot = srv.state.snapshot();
@@ -107,6 +107,11 @@ export async function planJob(
 		}).process(ev);
 		annotations = recorded?.Annotations ?? finalEval.PlanAnnotations ?? null;
 	}
+	let diff: ReturnType<typeof jobDiff> | null = null;
+	if (opts.diff) {
+		diff = jobDiff(existing ?? null, planned, true);
+		annotateDiff(diff, annotations as Parameters<typeof annotateDiff>[1]);
+	}
 	let next: string | null = null;
 	if (job.Periodic?.Enabled) next = nextLaunch(job.Periodic, new Date())?.toISOString() ?? null;
 	return {
@@ -114,7 +119,7 @@ export async function planJob(
 		FailedTGAllocs: finalEval.FailedTGAllocs ?? null,
 		JobModifyIndex: existing?.JobModifyIndex ?? 0,
 		CreatedEvals: created.length > 0 ? created : null,
-		Diff: opts.diff ? jobDiff(existing ?? null, planned, true) : null,
+		Diff: diff,
 		NextPeriodicLaunch: next ?? "0001-01-01T00:00:00Z",
 		Warnings: formatWarnings(jobWarnings(job)),
 		Index: snapshot.latestIndex,

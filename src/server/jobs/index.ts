@@ -8,6 +8,7 @@ import { Reader } from "./decode.ts";
 import { multiError } from "./goText.ts";
 import type { AdmissionConfig } from "./types.ts";
 
+export { annotateDiff } from "./annotate.ts";
 export { type FieldDiff, type JobDiff, jobDiff, type ObjectDiff, type TaskDiff, type TaskGroupDiff } from "./diff.ts";
 export { addImpliedConstraints } from "./implied.ts";
 export { specChanged } from "./specChanged.ts";
