@@ -146,6 +146,9 @@ export class Raft {
 				const entry = this.committed.get(next);
 				if (!entry) break;
 				this.committed.delete(next);
+				// Driven here rather than by runSteps: the last step commits the write, and `applied` must
+				// follow in the same synchronous run (a snapshot taken in between would carry the entry
+				// under the previous index, and a restore would apply it twice).
 				const steps = this.fsm.applySteps(next, entry.type, entry.payload);
 				let r = steps.next();
 				while (!r.done) {
