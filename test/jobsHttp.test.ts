@@ -257,10 +257,23 @@ test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async
 	const allocs = await call("GET", `/v1/node/${stub.ID}/allocations`);
 	assert.ok(Array.isArray(allocs.json));
 
-	const victim = list.json.filter((n: any) => n.Name.startsWith("sim-") && n.ID !== stub.ID)[0];
+	// A node that runs an allocation; simulated nodes keep no connection to the server.
+	const running = (await call("GET", "/v1/allocations")).json as any[];
+	const placed = running.find(
+		(a) => a.NodeID !== stub.ID && list.json.some((n: any) => n.ID === a.NodeID && n.Name.startsWith("sim-")),
+	);
+	assert.ok(placed, "an allocation on a simulated node");
+	const victim = list.json.find((n: any) => n.ID === placed.NodeID);
+	const ls = await call("GET", `/v1/client/fs/ls/${placed.ID}`);
+	assert.deepEqual([ls.status, ls.text], [404, "No path to node"]);
 	const purge = await call("POST", `/v1/node/${victim.ID}/purge`);
 	assert.equal(purge.status, 200);
 	assert.equal((await call("GET", "/v1/nodes")).json.length, 6);
+	// The allocation outlives its node: Nomad's unary RPCs say 404, its streaming ones 400 with quotes.
+	const lsGone = await call("GET", `/v1/client/fs/ls/${placed.ID}`);
+	assert.deepEqual([lsGone.status, lsGone.text], [404, `Unknown node ${victim.ID}`]);
+	const logsGone = await call("GET", `/v1/client/fs/logs/${placed.ID}?task=server&type=stdout`);
+	assert.deepEqual([logsGone.status, logsGone.text], [400, `Unknown node "${victim.ID}"`]);
 	const drain = await call("POST", `/v1/node/${stub.ID}/drain`, { DrainSpec: { Deadline: 60e9 } });
 	assert.equal(drain.status, 200, drain.text);
 	const drained = await waitFor(async () => {

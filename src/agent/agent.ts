@@ -198,9 +198,17 @@ export class Agent implements AgentHandle {
 	}
 
 	/** Answers ctx on node `nodeID`'s client over the RPC connection it keeps to this server. */
-	async forwardToNode(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED> {
+	async forwardToNode(
+		ctx: RequestContext,
+		nodeID: string,
+		opts: { streaming?: boolean } = {},
+	): Promise<typeof HANDLED> {
 		if (!this.server) throw new CodedError(404, "No path to node");
-		if (!this.server.state.get("nodes", nodeID)) throw new CodedError(404, `Unknown node ${nodeID}`);
+		if (!this.server.state.get("nodes", nodeID)) {
+			throw opts.streaming
+				? new CodedError(400, `Unknown node "${nodeID}"`)
+				: new CodedError(404, `Unknown node ${nodeID}`);
+		}
 		const conn = this.rpcServer?.connectionFor(nodeID);
 		if (!conn) throw new CodedError(404, "No path to node");
 		return forwardRequest(conn, ctx);

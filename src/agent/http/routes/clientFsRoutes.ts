@@ -119,8 +119,10 @@ async function serveFs(agent: AgentHandle, ctx: RequestContext): Promise<unknown
 	const allocID = ctx.rest.slice(slash + 1);
 	if (!allocID) throw new CodedError(400, "must provide a valid alloc id");
 	// Parameters are checked before the allocation is looked for, as Nomad's handlers do.
+	// ls and stat are unary RPCs in Nomad; cat, readat, stream and logs streaming ones, which
+	// report an unknown node differently.
 	const runnerFor = async (id: string): Promise<LocalAllocRunner> => {
-		const r = await allocTarget(agent, ctx, id);
+		const r = await allocTarget(agent, ctx, id, { streaming: op !== "ls" && op !== "stat" });
 		if (r === HANDLED) throw FORWARDED;
 		return r;
 	};

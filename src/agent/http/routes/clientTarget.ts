@@ -13,6 +13,7 @@ export async function allocTarget(
 	agent: AgentHandle,
 	ctx: RequestContext,
 	allocID: string,
+	opts: { streaming?: boolean } = {},
 ): Promise<LocalAllocRunner | typeof HANDLED> {
 	const runner = agent.localRunner?.(allocID);
 	if (runner) return runner;
@@ -23,7 +24,7 @@ export async function allocTarget(
 		const nodeID = alloc.NodeID ?? "";
 		// Ours but not running here (e.g. already collected): nothing to forward to.
 		if (nodeID === "" || nodeID === agent.localGC?.nodeID || !agent.forwardToNode) throw unknownAlloc(allocID);
-		return agent.forwardToNode(ctx, nodeID);
+		return agent.forwardToNode(ctx, nodeID, opts);
 	}
 	if (agent.forwardToServer && ctx.forwardedFrom !== "client") return agent.forwardToServer(ctx);
 	throw unknownAlloc(allocID);

@@ -69,10 +69,11 @@ export interface AgentHandle {
 	/**
 	 * Answers this request on another node's client agent, over the RPC connection that node keeps to
 	 * this server, writing the remote response (status, headers, body — streamed chunk by chunk) to
-	 * ctx.res; returns HANDLED. Throws CodedError as Nomad ("Unknown node" 404, "No path to node" 404)
-	 * when the node is unknown or not connected. Absent on agents without a server.
+	 * ctx.res; returns HANDLED. Throws CodedError as Nomad when the node is unknown ("Unknown node"
+	 * 404; for Nomad's streaming RPCs 400 `Unknown node "<id>"`) or not connected ("No path to node"
+	 * 404). Absent on agents without a server.
 	 */
-	forwardToNode?(ctx: RequestContext, nodeID: string): Promise<typeof HANDLED>;
+	forwardToNode?(ctx: RequestContext, nodeID: string, opts?: { streaming?: boolean }): Promise<typeof HANDLED>;
 	/**
 	 * A client-only agent's way to the rest of the cluster: answers this request through its server
 	 * (which forwards it to the owning node), writing the response to ctx.res; returns HANDLED.
