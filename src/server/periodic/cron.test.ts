@@ -2,16 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { PeriodicConfig } from "../../api/types/job.ts";
-import {
-	cronNext,
-	matchingDays,
-	nextLaunch,
-	nextLaunchOrThrow,
-	parseCron,
-	timeZoneError,
-	validatePeriodic,
-	zoneOffset,
-} from "./cron.ts";
+import { cronNext, matchingDays, nextLaunch, nextLaunchOrThrow, parseCron, validatePeriodic } from "./cron.ts";
+import { timeZoneError, zoneOffset } from "./zones.ts";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const utc = (s: string): number => Date.parse(s);
