@@ -22,6 +22,19 @@
 
 import { performance } from "node:perf_hooks";
 
+import {
+	cmp,
+	compareLabelPairs,
+	escapeHelp,
+	formatPromFloat,
+	type LabelPairs,
+	labelText,
+	sanitizeLabelName,
+	sanitizePromName,
+} from "./promText.ts";
+
+export { escapeHelp, escapeLabelValue, formatPromFloat } from "./promText.ts";
+
 export type Labels = Record<string, string>;
 
 export interface MetricsRegistryOptions {
@@ -74,8 +87,6 @@ export interface GoMetricsSummary {
 	Counters: GoSampledValue[];
 	Samples: GoSampledValue[];
 }
-
-type LabelPairs = Array<[string, string]>;
 
 interface SeriesKey {
 	/** InmemSink name: parts joined with ".", spaces replaced by "_". */
@@ -456,62 +467,4 @@ function quantile(sorted: number[], q: number): number {
 	if (sorted.length === 0) return Number.NaN;
 	const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
 	return sorted[idx] as number;
-}
-
-function sanitizePromName(name: string): string {
-	const s = name.replace(/[^a-zA-Z0-9_:]/g, "_");
-	return /^[0-9]/.test(s) ? `_${s}` : s;
-}
-
-function sanitizeLabelName(name: string): string {
-	const s = name.replace(/[^a-zA-Z0-9_]/g, "_");
-	return s === "" || /^[0-9]/.test(s) ? `_${s}` : s;
-}
-
-function labelText(pairs: LabelPairs): string {
-	if (pairs.length === 0) return "";
-	return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}`;
-}
-
-/** Text format 0.0.4: label values escape backslash, double quote and line feed. */
-export function escapeLabelValue(v: string): string {
-	return v.replace(/[\\"\n]/g, (c) => (c === "\\" ? "\\\\" : c === '"' ? '\\"' : "\\n"));
-}
-
-/** Text format 0.0.4: HELP text escapes backslash and line feed. */
-export function escapeHelp(v: string): string {
-	return v.replace(/[\\\n]/g, (c) => (c === "\\" ? "\\\\" : "\\n"));
-}
-
-/** client_golang's metric order within a family: fewer labels first, then label values in order. */
-function compareLabelPairs(a: LabelPairs, b: LabelPairs): number {
-	if (a.length !== b.length) return a.length - b.length;
-	for (let i = 0; i < a.length; i++) {
-		const c = cmp((a[i] as [string, string])[1], (b[i] as [string, string])[1]);
-		if (c !== 0) return c;
-	}
-	return 0;
-}
-
-function cmp(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * expfmt writeFloat: Go's strconv.FormatFloat(f, 'g', -1, 64) — shortest round-trip digits,
- * exponent form when the decimal exponent is < -4 or >= 6 ("2.294256e+06", "1e-05"),
- * and "NaN", "+Inf", "-Inf".
- */
-export function formatPromFloat(f: number): string {
-	if (Number.isNaN(f)) return "NaN";
-	if (f === Number.POSITIVE_INFINITY) return "+Inf";
-	if (f === Number.NEGATIVE_INFINITY) return "-Inf";
-	if (f === 0) return "0"; // writeFloat special-cases 0 (and so -0) before FormatFloat
-	const [mant, expStr] = f.toExponential().split("e") as [string, string];
-	const exp = Number(expStr);
-	if (exp < -4 || exp >= 6) {
-		const sign = exp < 0 ? "-" : "+";
-		return `${mant}e${sign}${String(Math.abs(exp)).padStart(2, "0")}`;
-	}
-	return String(f);
 }
