@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-	escapeHelp,
-	escapeLabelValue,
-	formatPromFloat,
-	type GoMetricsSummary,
-	goTimestamp,
-	MetricsRegistry,
-} from "./metrics.ts";
+import { type GoMetricsSummary, goTimestamp, MetricsRegistry } from "./metrics.ts";
+import { escapeHelp, escapeLabelValue, formatPromFloat } from "./promText.ts";
 
 // 2026-11-23 14:00:00 UTC, a multiple of 10s.
 const T0 = Date.UTC(2026, 10, 23, 14, 0, 0);

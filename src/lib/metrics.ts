@@ -33,8 +33,6 @@ import {
 	sanitizePromName,
 } from "./promText.ts";
 
-export { escapeHelp, escapeLabelValue, formatPromFloat } from "./promText.ts";
-
 export type Labels = Record<string, string>;
 
 export interface MetricsRegistryOptions {
