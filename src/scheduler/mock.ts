@@ -3,7 +3,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} is Nomad interpolation syntax, not JS
 
 import type { Allocation, Job, Node, Task, TaskGroup } from "../api/types/index.ts";
-import { zeroJob } from "../api/types/zero.ts";
+import { zeroGroup, zeroJob, zeroTask } from "../api/types/zero.ts";
 
 export function mockNode(over: Partial<Node> = {}, id = "00000000-0000-0000-0000-000000000001"): Node {
 	const n: Node = {
@@ -83,17 +83,10 @@ export function mockDrivers(over: NonNullable<Node["Drivers"]> = {}): NonNullabl
 }
 
 export function mockTask(over: Partial<Task> = {}): Task {
-	const t: Task = {
+	return zeroTask({
 		Name: "web",
 		Driver: "exec",
-		User: "",
 		Config: { command: "/bin/date" },
-		Env: null,
-		Services: null,
-		Vault: null,
-		Templates: null,
-		Constraints: null,
-		Affinities: null,
 		Resources: {
 			CPU: 500,
 			Cores: 0,
@@ -106,36 +99,16 @@ export function mockTask(over: Partial<Task> = {}): Task {
 			NUMA: null,
 			SecretsMB: 0,
 		},
-		RestartPolicy: null,
-		DispatchPayload: null,
-		Lifecycle: null,
-		Meta: null,
 		KillTimeout: 5_000_000_000,
 		LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false },
-		Artifacts: null,
-		Leader: false,
-		ShutdownDelay: 0,
-		VolumeMounts: null,
-		ScalingPolicies: null,
-		KillSignal: "",
-		Kind: "",
-		CSIPluginConfig: null,
-		Identity: null,
-		Identities: null,
-		Actions: null,
-		Schedule: null,
-	};
-	return { ...t, ...over };
+		...over,
+	});
 }
 
 export function mockGroup(over: Partial<TaskGroup> = {}): TaskGroup {
-	const g: TaskGroup = {
+	return zeroGroup({
 		Name: "web",
 		Count: 10,
-		Update: null,
-		Migrate: null,
-		Constraints: null,
-		Scaling: null,
 		RestartPolicy: {
 			Attempts: 3,
 			Interval: 600_000_000_000,
@@ -143,10 +116,8 @@ export function mockGroup(over: Partial<TaskGroup> = {}): TaskGroup {
 			Mode: "delay",
 			RenderTemplates: false,
 		},
-		Disconnect: null,
 		Tasks: [mockTask()],
 		EphemeralDisk: { Sticky: false, SizeMB: 150, Migrate: false },
-		Meta: null,
 		ReschedulePolicy: {
 			Attempts: 0,
 			Interval: 0,
@@ -155,18 +126,8 @@ export function mockGroup(over: Partial<TaskGroup> = {}): TaskGroup {
 			MaxDelay: 3_600_000_000_000,
 			Unlimited: true,
 		},
-		Affinities: null,
-		Spreads: null,
-		Networks: null,
-		Consul: null,
-		Services: null,
-		Volumes: null,
-		ShutdownDelay: null,
-		StopAfterClientDisconnect: null,
-		MaxClientDisconnect: null,
-		PreventRescheduleOnLost: false,
-	};
-	return { ...g, ...over };
+		...over,
+	});
 }
 
 export function mockJob(over: Partial<Job> = {}): Job {

@@ -4,21 +4,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { Allocation } from "../../api/types/alloc.ts";
 import type { Job, Task, TaskGroup } from "../../api/types/job.ts";
-import { zeroJob } from "../../api/types/zero.ts";
+import { zeroGroup, zeroJob, zeroTask } from "../../api/types/zero.ts";
 import type { TaskDriver, TaskHandle } from "../drivers/types.ts";
 
 export function testTask(over: Partial<Task> = {}): Task {
-	return {
+	return zeroTask({
 		Name: "web",
 		Driver: "raw_exec",
-		User: "",
 		Config: { command: "/bin/true" },
-		Env: null,
-		Services: null,
-		Vault: null,
-		Templates: null,
-		Constraints: null,
-		Affinities: null,
 		Resources: {
 			CPU: 100,
 			Cores: 0,
@@ -31,54 +24,21 @@ export function testTask(over: Partial<Task> = {}): Task {
 			NUMA: null,
 			SecretsMB: 0,
 		},
-		RestartPolicy: null,
-		DispatchPayload: null,
-		Lifecycle: null,
-		Meta: null,
 		KillTimeout: 2e9,
 		LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false },
-		Artifacts: null,
-		Leader: false,
-		ShutdownDelay: 0,
-		VolumeMounts: null,
-		ScalingPolicies: null,
-		KillSignal: "",
-		Kind: "",
-		CSIPluginConfig: null,
-		Identity: null,
-		Identities: null,
-		Actions: null,
-		Schedule: null,
 		...over,
-	};
+	});
 }
 
 export function testGroup(tasks: Task[], over: Partial<TaskGroup> = {}): TaskGroup {
-	return {
+	return zeroGroup({
 		Name: "g",
 		Count: 1,
-		Update: null,
-		Migrate: null,
-		Constraints: null,
-		Scaling: null,
 		RestartPolicy: { Attempts: 0, Interval: 10e9, Delay: 10e6, Mode: "fail", RenderTemplates: false },
-		Disconnect: null,
 		Tasks: tasks,
 		EphemeralDisk: { Sticky: false, SizeMB: 300, Migrate: false },
-		Meta: null,
-		ReschedulePolicy: null,
-		Affinities: null,
-		Spreads: null,
-		Networks: null,
-		Consul: null,
-		Services: null,
-		Volumes: null,
-		ShutdownDelay: null,
-		StopAfterClientDisconnect: null,
-		MaxClientDisconnect: null,
-		PreventRescheduleOnLost: false,
 		...over,
-	};
+	});
 }
 
 export function testJob(groups: TaskGroup[], over: Partial<Job> = {}): Job {
