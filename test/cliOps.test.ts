@@ -208,6 +208,13 @@ describe("CLI operations", () => {
 		assert.match(after, /^Batch Scheduler\s+= true$/m);
 		assert.equal(cli(["operator", "scheduler", "set-config", "-pause-eval-broker=maybe"]).code, 1);
 
+		const peers = cli(["operator", "raft", "list-peers"]);
+		assert.equal(peers.code, 0, peers.err);
+		assert.match(
+			peers.out,
+			/^Node\s+ID\s+Address\s+State\s+Voter\s+RaftProtocol\n\S+\.global\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:\d+\s+leader\s+true\s+3\n$/,
+		);
+
 		assert.equal(cli(["system", "gc"]).code, 0);
 		assert.match(cli(["agent-info"]).out, /^nomad\n(\s+\S+\s+= .*\n)*\s+leader\s+= true/m);
 	});

@@ -111,6 +111,21 @@ describe("encoding and headers", () => {
 		assert.equal(body.SchedulerConfig.PreemptionConfig.SystemSchedulerEnabled, true);
 		assert.equal(body.KnownLeader, true);
 	});
+	test("raft configuration: this server as the leading voter, named by its gossip member", async () => {
+		const r = await raw("GET", "/v1/operator/raft/configuration");
+		assert.equal(r.status, 200);
+		const body = JSON.parse(r.body.toString());
+		assert.equal(body.Servers.length, 1);
+		const [s] = body.Servers;
+		assert.match(s.Address, /^127\.0\.0\.1:\d+$/);
+		assert.deepEqual(
+			{ ...s, Node: undefined },
+			{ ID: s.Address, Node: undefined, Address: s.Address, Leader: true, Voter: true, RaftProtocol: "3" },
+		);
+		assert.match(s.Node, /\.global$/);
+		assert.ok(body.Index >= 1);
+		assert.equal((await raw("PUT", "/v1/operator/raft/configuration")).status, 405);
+	});
 	test("gzip when asked, identity otherwise", async () => {
 		const z = await raw("GET", "/v1/namespaces", { headers: { "Accept-Encoding": "gzip" } });
 		assert.equal(z.headers["content-encoding"], "gzip");

@@ -244,6 +244,32 @@ const serverMembers: Command = {
 	},
 };
 
+const raftListPeers: Command = {
+	name: "operator raft list-peers",
+	synopsis: "Display the current Raft peer configuration",
+	help: "Lists the servers of the Raft configuration with their address, state and voting status.\nNeeds a management token when ACLs are enabled.",
+	flags: OUTPUT_FLAGS,
+	run: async (ctx) => {
+		let servers: Obj[];
+		try {
+			servers = ((await ctx.client().get<Obj>("/v1/operator/raft/configuration")).data?.Servers ?? []) as Obj[];
+		} catch (e) {
+			return fail(ctx, "Failed to retrieve raft configuration", e);
+		}
+		if (ctx.formatted(servers)) return 0;
+		const rows = ["Node|ID|Address|State|Voter|RaftProtocol"];
+		for (const s of servers) {
+			rows.push(
+				[s.Node, s.ID, s.Address, s.Leader === true ? "leader" : "follower", s.Voter === true, s.RaftProtocol].join(
+					"|",
+				),
+			);
+		}
+		ctx.ui.out(formatList(rows));
+		return 0;
+	},
+};
+
 const serverJoin: Command = {
 	name: "server join",
 	synopsis: "Join server nodes together",
@@ -335,6 +361,7 @@ export const operatorCommands: Command[] = [
 	schedulerGet,
 	schedulerSet,
 	systemGc,
+	raftListPeers,
 	serverMembers,
 	serverJoin,
 	serverForceLeave,

@@ -1,4 +1,4 @@
-// /v1/operator/scheduler/configuration.
+// /v1/operator/scheduler/configuration and /v1/operator/raft/configuration.
 import { emptyQueryMeta } from "../../../api/query.ts";
 import { CodedError } from "../../../lib/errors.ts";
 import {
@@ -9,7 +9,7 @@ import {
 import { decodeBody, expectObject, foldKeys } from "../body.ts";
 import { byMethod, putOrPost } from "../methods.ts";
 import { parseQueryOptions, parseWriteRequest } from "../query.ts";
-import type { Route } from "../types.ts";
+import type { RequestContext, Route } from "../types.ts";
 import { type AgentHandle, setIndex, setMeta } from "./context.ts";
 import { serverOf } from "./serverAccess.ts";
 
@@ -62,5 +62,35 @@ export function operatorRoutes(agent: AgentHandle): Route[] {
 				}),
 			}),
 		},
+		{
+			pattern: "/v1/operator/raft/configuration",
+			// Nomad's Operator.RaftGetConfiguration: management tokens only.
+			acl: "management",
+			handler: byMethod({ GET: (ctx) => raftConfiguration(agent, ctx) }),
+		},
 	];
+}
+
+/**
+ * The raft configuration as Nomad's RaftConfigurationResponse: one voter (this server) once it
+ * leads, named and versioned from its gossip member; no servers while it waits for bootstrap.
+ * IDs are the RPC address, as this server's raft stats report them.
+ */
+function raftConfiguration(agent: AgentHandle, ctx: RequestContext): Record<string, unknown> {
+	const self = agent.selfInfo?.().server;
+	if (!self) throw new CodedError(501, `${ctx.path} is not available on this agent`);
+	const address = `${self.rpcAddr}:${self.rpcPort}`;
+	const servers = self.leader
+		? [
+				{
+					ID: address,
+					Node: self.member?.Name ?? "(unknown)",
+					Address: address,
+					Leader: true,
+					Voter: true,
+					RaftProtocol: self.member?.Tags.raft_vsn ?? "unknown",
+				},
+			]
+		: null;
+	return { Servers: servers, Index: Number(self.raft?.latest_configuration_index ?? 0) };
 }
