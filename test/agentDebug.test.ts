@@ -132,4 +132,9 @@ test("pprof: heap (text), goroutine, trace, cmdline", async () => {
 	assert.ok(Array.isArray(trace.traceEvents) && trace.traceEvents.length > 0);
 	const cmd = (await get("/v1/agent/pprof/cmdline")).text.split("\u0000");
 	assert.ok(cmd.includes("agent") && cmd.includes("-dev"), cmd.join(" "));
+	// The agent API document's sample requests: /v1/agent/profile and /v1/agent/trace.
+	const [profile] = await Promise.all([get("/v1/agent/profile?seconds=1"), load(1000)]);
+	assert.equal(profile.headers.get("content-disposition"), 'attachment; filename="profile"');
+	assert.ok(Profile.decode(gunzipSync(profile.bytes)).sample.length > 0);
+	assert.ok(JSON.parse((await get("/v1/agent/trace?seconds=1")).text).traceEvents.length > 0);
 });

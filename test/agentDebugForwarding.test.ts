@@ -52,6 +52,9 @@ test("host?node_id on the server answers with the client's host data, secrets re
 test("pprof?node_id: the target's enable_debug decides (off on the client: 403)", async () => {
 	const r = await fetch(`${server.url}/v1/agent/pprof/cmdline?node_id=${nodeID}`);
 	assert.deepEqual([r.status, await r.text()], [403, "Permission denied"]);
+	// The same answer from the client for the document's /v1/agent/trace spelling.
+	const trace = await fetch(`${server.url}/v1/agent/trace?seconds=1&node_id=${nodeID}`);
+	assert.deepEqual([trace.status, await trace.text()], [403, "Permission denied"]);
 	const own = await fetch(`${server.url}/v1/agent/pprof/cmdline`);
 	assert.match(await own.text(), /server\.json/);
 });

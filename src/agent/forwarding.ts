@@ -9,7 +9,7 @@
 // Hops: server → node's client ("server" origin; the client answers locally or fails, never
 // forwards again) and client-only agent → its server ("client" origin; the server may then make the
 // one hop to the owning node). Only /v1/client/ paths and the agent debug endpoints that name a node
-// (/v1/agent/host, /v1/agent/monitor, /v1/agent/pprof/) are accepted.
+// (/v1/agent/host, /v1/agent/monitor, /v1/agent/pprof/, /v1/agent/profile, /v1/agent/trace) are accepted.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable, Writable } from "node:stream";
 import { CodedError } from "../lib/errors.ts";
@@ -22,7 +22,14 @@ import type { Router } from "./http/router.ts";
 import { HANDLED, type RequestContext } from "./http/types.ts";
 
 export const FORWARD_METHOD = "ClientHTTP.Forward";
-const FORWARDABLE_PREFIXES = ["/v1/client/", "/v1/agent/host", "/v1/agent/monitor", "/v1/agent/pprof/"];
+const FORWARDABLE_PREFIXES = [
+	"/v1/client/",
+	"/v1/agent/host",
+	"/v1/agent/monitor",
+	"/v1/agent/pprof/",
+	"/v1/agent/profile",
+	"/v1/agent/trace",
+];
 
 function forwardable(url: string): boolean {
 	const path = url.split("?")[0] ?? "";

@@ -1,5 +1,6 @@
 // /v1/agent/monitor (the agent's live log at the caller's level, framed or plain) and
-// /v1/agent/pprof/<kind> (runtime profiles: agent:write, and with ACLs disabled only when
+// /v1/agent/pprof/<kind> (also /v1/agent/profile and /v1/agent/trace, as the agent API document's
+// samples call them; runtime profiles: agent:write, and with ACLs disabled only when
 // enable_debug is set, as Nomad's AllowAgentDebug). Both answer here or on the node/server named by node_id / server_id.
 // The work is in src/agent/monitor.ts and src/agent/pprof/; docs/agent-debug.md describes both.
 
@@ -63,19 +64,32 @@ export function agentDebugRoutes(agent: AgentHandle): Route[] {
 			handler: async (ctx) => {
 				// No index page under /v1/agent/pprof/, unlike Go's /debug/pprof/.
 				if (ctx.rest === "") throw new CodedError(404, ErrMsg.invalidMethod);
-				const { pprofParams, runPprof } = await import("../../pprof/index.ts");
-				const params = pprofParams(ctx.query);
-				const q = targetQuery(ctx);
-				if (q.nodeID !== "" && q.serverID !== "") throw new CodedError(400, BOTH_TARGETS);
-				const target = resolveTarget(agentIdentity(agent), q);
-				// The target decides on its own enable_debug, as Nomad checks it where the profile runs.
-				if (target.kind !== "local") return forwardDebug(agent, ctx, target);
-				requireDebug(agent, ctx);
-				const r = await runPprof({ kind: ctx.rest, ...params, signal: ctx.signal });
-				const { "Content-Type": contentType, ...rest } = r.headers;
-				Object.assign(ctx.headers, rest);
-				return new RawResponse(r.body, contentType);
+				return servePprof(agent, ctx, ctx.rest);
 			},
 		},
+		// The agent API document's sample requests spell the CPU profile and the trace without
+		// /pprof/ (Nomad itself has no such routes): the same profiles under those names.
+		...(["profile", "trace"] as const).map(
+			(kind): Route => ({
+				pattern: `/v1/agent/${kind}`,
+				acl: "agent:write",
+				handler: (ctx) => servePprof(agent, ctx, kind),
+			}),
+		),
 	];
+}
+
+async function servePprof(agent: AgentHandle, ctx: RequestContext, kind: string): Promise<unknown> {
+	const { pprofParams, runPprof } = await import("../../pprof/index.ts");
+	const params = pprofParams(ctx.query);
+	const q = targetQuery(ctx);
+	if (q.nodeID !== "" && q.serverID !== "") throw new CodedError(400, BOTH_TARGETS);
+	const target = resolveTarget(agentIdentity(agent), q);
+	// The target decides on its own enable_debug, as Nomad checks it where the profile runs.
+	if (target.kind !== "local") return forwardDebug(agent, ctx, target);
+	requireDebug(agent, ctx);
+	const r = await runPprof({ kind, ...params, signal: ctx.signal });
+	const { "Content-Type": contentType, ...rest } = r.headers;
+	Object.assign(ctx.headers, rest);
+	return new RawResponse(r.body, contentType);
 }
