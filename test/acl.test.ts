@@ -124,6 +124,26 @@ describe("ACLs", () => {
 		assert.match(badToken.text, /client token missing policies or roles/);
 	});
 
+	it("search: each context as its ACL allows (Nomad's search permissions)", async () => {
+		const all = (token: string) => call("PUT", "/v1/search", token, { Prefix: "", Context: "all" });
+		const nsRead = await all(tokens["ns-read"] as string);
+		assert.equal(nsRead.status, 200, nsRead.text);
+		const seen = Object.keys(nsRead.json.Matches);
+		assert.ok(
+			["allocs", "jobs", "evals", "deployment", "namespaces", "volumes", "scaling_policy"].every((c) =>
+				seen.includes(c),
+			),
+		);
+		assert.ok(!seen.includes("nodes"), "no node read");
+		assert.deepEqual(nsRead.json.Matches.namespaces, ["default"]);
+		const nodes = await call("PUT", "/v1/search", tokens["node-read"], { Prefix: "", Context: "nodes" });
+		assert.equal(nodes.status, 200);
+		assert.equal(nodes.json.Matches.nodes.length, 1, "the dev agent's own node");
+		const denied = await call("PUT", "/v1/search", tokens["ns-read"], { Prefix: "", Context: "nodes" });
+		assert.deepEqual([denied.status, denied.text], [403, "Permission denied"]);
+		assert.equal(Object.keys((await all(mgmt)).json.Matches).length, 12);
+	});
+
 	it("roles carry policies to tokens", async () => {
 		const role = await call("PUT", "/v1/acl/role", mgmt, { Name: "readers", Policies: [{ Name: "node-read" }] });
 		assert.equal(role.status, 200, role.text);

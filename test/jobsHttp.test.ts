@@ -218,6 +218,60 @@ test("blocking query on a job wakes on update; versions, scale, stop, purge", as
 	assert.equal(gone.text, "job not found");
 });
 
+test("search: prefixes per context, odd UUID prefixes, truncation at 20, Nomad's errors", async () => {
+	const search = (Prefix: string, Context: string, query = "") =>
+		call("PUT", `/v1/search${query}`, { Prefix, Context });
+	const many = {
+		ID: "many",
+		Datacenters: ["*"],
+		TaskGroups: [
+			{
+				Name: "g",
+				Count: 25,
+				Tasks: [{ Name: "t", Driver: "mock", Config: { run_for: "1h" }, Resources: { CPU: 10, MemoryMB: 10 } }],
+			},
+		],
+	};
+	assert.equal((await call("PUT", "/v1/jobs", { Job: many })).status, 200);
+	await waitFor(async () => ((await call("GET", "/v1/job/many/allocations")).json as any[]).length === 25);
+	assert.deepEqual((await search("man", "jobs")).json.Matches, { jobs: ["many"] });
+	const allocs = (await call("GET", "/v1/allocations")).json as any[];
+	const id = allocs[0].ID as string;
+	// Five hex digits: scanned as four, matched as five.
+	assert.ok((await search(id.slice(0, 5), "allocs")).json.Matches.allocs.includes(id));
+	const first = await search("", "allocs");
+	assert.equal(first.json.Matches.allocs.length, 20);
+	assert.equal(first.json.Truncations.allocs, true);
+	assert.deepEqual(first.json.Matches.allocs, [...first.json.Matches.allocs].sort(), "in ID order");
+	assert.match(first.headers.get("x-nomad-index") ?? "", /^\d+$/);
+	const everything = await search("", "all");
+	assert.deepEqual(Object.keys(everything.json.Matches), [
+		"allocs",
+		"jobs",
+		"nodes",
+		"node_pools",
+		"evals",
+		"deployment",
+		"plugins",
+		"volumes",
+		"scaling_policy",
+		"vars",
+		"namespaces",
+		"host_volumes",
+	]);
+	assert.deepEqual(everything.json.Matches.node_pools, ["all", "default"]);
+	assert.equal(everything.json.Matches.plugins, null);
+	assert.deepEqual((await search("def", "namespaces")).json.Matches, { namespaces: ["default"] });
+	assert.ok((await search("", "jobs", "?namespace=*")).json.Matches.jobs.includes("many"));
+	const bad = await search("x", "widgets");
+	assert.equal(bad.status, 400);
+	assert.match(
+		bad.text,
+		/^context must be one of \[allocs jobs .* host_volumes\] or 'all' for all contexts; got "widgets"$/,
+	);
+	assert.equal((await call("GET", "/v1/search")).status, 405);
+});
+
 test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async () => {
 	const list = await call("GET", "/v1/nodes?os=true");
 	assert.equal(list.status, 200);

@@ -22,6 +22,7 @@ import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
 import { namespaceRoutes } from "./namespaceRoutes.ts";
 import { nodeRoutes } from "./nodeRoutes.ts";
 import { operatorRoutes } from "./operatorRoutes.ts";
+import { searchRoutes } from "./searchRoutes.ts";
 import { statusRoutes } from "./statusRoutes.ts";
 import { telemetryRoutes } from "./telemetryRoutes.ts";
 
@@ -39,6 +40,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...agentMemberRoutes(agent),
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
+		...searchRoutes(agent),
 		...jobRoutes(agent),
 		...jobParseRoutes(agent),
 		...evalAllocRoutes(agent),
