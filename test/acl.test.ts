@@ -217,16 +217,22 @@ describe("ACLs", () => {
 			"alloc-lifecycle",
 			"scale-job",
 		];
+		// "namespace:a|b" is granted by either capability.
+		const anyOf = (caps: string[], r: string) =>
+			r
+				.slice(10)
+				.split("|")
+				.some((c) => caps.includes(c));
 		const grants: Record<string, (req: string) => boolean> = {
 			management: () => true,
-			"ns-read": (r) => r === "namespace:list" || READ.includes(r.slice(10)),
-			"ns-write": (r) => r === "namespace:list" || WRITE.includes(r.slice(10)),
+			"ns-read": (r) => r === "namespace:list" || anyOf(READ, r),
+			"ns-write": (r) => r === "namespace:list" || anyOf(WRITE, r),
 			"node-read": (r) => r === "node:read" || r === "namespace:list",
 			"node-write": (r) => r === "node:read" || r === "node:write" || r === "namespace:list",
 			"agent-read": (r) => r === "agent:read" || r === "namespace:list",
 			"agent-write": (r) => r === "agent:read" || r === "agent:write" || r === "namespace:list",
 			// No token: the "anonymous" policy (read on default).
-			anonymous: (r) => r === "namespace:list" || READ.includes(r.slice(10)),
+			anonymous: (r) => r === "namespace:list" || anyOf(READ, r),
 			unknown: () => false,
 			expired: () => false,
 		};

@@ -272,6 +272,44 @@ test("search: prefixes per context, odd UUID prefixes, truncation at 20, Nomad's
 	assert.equal((await call("GET", "/v1/search")).status, 405);
 });
 
+test("scaling policies: listed and read as the autoscaler does, blocking on changes", async () => {
+	const scaled = (max: number) => ({
+		ID: "autoscaled",
+		Datacenters: ["*"],
+		TaskGroups: [
+			{
+				Name: "g",
+				Count: 1,
+				Scaling: { Min: 1, Max: max, Enabled: true, Policy: { cooldown: "1m" } },
+				Tasks: [{ Name: "t", Driver: "mock", Config: { run_for: "1h" }, Resources: { CPU: 10, MemoryMB: 10 } }],
+			},
+		],
+	});
+	assert.equal((await call("PUT", "/v1/jobs", { Job: scaled(5) })).status, 200);
+	const list = await call("GET", "/v1/scaling/policies?job=autoscaled");
+	assert.equal(list.status, 200);
+	assert.equal(list.json.length, 1);
+	const [stub] = list.json;
+	assert.deepEqual(Object.keys(stub), ["ID", "Enabled", "Type", "Target", "CreateIndex", "ModifyIndex"]);
+	assert.deepEqual(stub.Target, { Namespace: "default", Job: "autoscaled", Group: "g" });
+	const policy = await call("GET", `/v1/scaling/policy/${stub.ID}`);
+	assert.deepEqual([policy.json.Min, policy.json.Max, policy.json.Policy], [1, 5, { cooldown: "1m" }]);
+	assert.equal((await call("GET", "/v1/job/autoscaled")).json.TaskGroups[0].Scaling.ID, stub.ID);
+	// A blocking list wakes when the job's policy changes; the policy keeps its ID.
+	const index = Number(list.headers.get("x-nomad-index"));
+	const blocked = call("GET", `/v1/scaling/policies?index=${index}&wait=20s`);
+	await new Promise((r) => setTimeout(r, 100));
+	assert.equal((await call("PUT", "/v1/jobs", { Job: scaled(9) })).status, 200);
+	const woken = await blocked;
+	assert.ok(Number(woken.headers.get("x-nomad-index")) > index);
+	assert.equal(woken.json.find((p: any) => p.Target.Job === "autoscaled").ID, stub.ID);
+	assert.equal((await call("GET", `/v1/scaling/policy/${stub.ID}`)).json.Max, 9);
+	const missing = await call("GET", "/v1/scaling/policy/00000000-0000-0000-0000-000000000000");
+	assert.deepEqual([missing.status, missing.text], [404, "policy not found"]);
+	assert.equal((await call("GET", "/v1/scaling/policies?namespace=*&type=horiz")).json.length >= 1, true);
+	assert.deepEqual((await call("GET", "/v1/scaling/policies?type=vertical")).json, []);
+});
+
 test("nodes: list stubs, read, eligibility, evaluate, allocations, purge", async () => {
 	const list = await call("GET", "/v1/nodes?os=true");
 	assert.equal(list.status, 200);

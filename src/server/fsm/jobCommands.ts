@@ -5,6 +5,7 @@ import type { Row } from "../state/schema.ts";
 import type { WriteTxn } from "../state/stateStore.ts";
 import type { CommandHandler } from "./fsm.ts";
 import { computeJobStatus, refreshJobStatus } from "./jobStatus.ts";
+import { deleteScalingPolicies, syncScalingPolicies } from "./scalingPolicies.ts";
 
 export const JobCmd = {
 	register: "JobRegister",
@@ -68,12 +69,20 @@ function putEvals(tx: WriteTxn, evals: Row[] | undefined, jobModifyIndex?: numbe
 }
 
 /** Inserts or replaces a job at tx.index; returns the stored row. */
-export function upsertJob(tx: WriteTxn, input: Row, opts: { keepVersion?: boolean; tracked?: number } = {}): Row {
+export function upsertJob(
+	tx: WriteTxn,
+	input: Row,
+	opts: { keepVersion?: boolean; tracked?: number; disableScaling?: boolean } = {},
+): Row {
 	const ns = input.Namespace as string;
 	const id = input.ID as string;
 	if (!tx.get("namespaces", ns)) throw new Error(`job "${id}" is in nonexistent namespace "${ns}"`);
 	const existing = tx.get("jobs", jobKey(ns, id));
-	const job: Row = { ...input, NodePool: input.NodePool || "default", ModifyIndex: tx.index };
+	const job: Row = {
+		...syncScalingPolicies(tx, input, { disable: opts.disableScaling }),
+		NodePool: input.NodePool || "default",
+		ModifyIndex: tx.index,
+	};
 	if (existing) {
 		job.CreateIndex = existing.CreateIndex;
 		if (!opts.keepVersion) {
@@ -127,6 +136,7 @@ export const jobCommands: Record<string, CommandHandler> = {
 				tx.delete("jobs", jobKey(ns, id));
 				tx.delete("job_summary", jobKey(ns, id));
 				tx.delete("periodic_launch", jobKey(ns, id));
+				deleteScalingPolicies(tx, ns, id);
 				for (const v of [...tx.view().scan("job_versions", { prefix: `${jobKey(ns, id)}\u0000` })]) {
 					tx.delete("job_versions", versionKey(ns, id, v.Version as number));
 				}
@@ -134,9 +144,8 @@ export const jobCommands: Record<string, CommandHandler> = {
 				upsertJob(
 					tx,
 					{ ...existing, Stop: true, SubmitTime: p.SubmitTime ?? existing.SubmitTime },
-					{
-						tracked: p.TrackedVersions as number | undefined,
-					},
+					// As Nomad: a stopped job's scaling policies are disabled, so autoscalers leave it alone.
+					{ tracked: p.TrackedVersions as number | undefined, disableScaling: true },
 				);
 			}
 		}

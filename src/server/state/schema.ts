@@ -75,6 +75,16 @@ export const TABLES = {
 		primaryKey: (r) => r.ID as string,
 		indexes: { job: (r) => `${r.Namespace as string}\u0000${r.JobID as string}` },
 	},
+	/** Scaling policies of the jobs' groups (Nomad's scaling_policy table), by ID. */
+	scaling_policies: {
+		primaryKey: (r) => r.ID as string,
+		indexes: {
+			job: (r) => {
+				const t = (r.Target as Record<string, string> | null) ?? {};
+				return `${t.Namespace ?? ""}\u0000${t.Job ?? ""}`;
+			},
+		},
+	},
 } satisfies Record<string, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

@@ -22,6 +22,7 @@ import { miscRoutes, notBuiltRoutes } from "./miscRoutes.ts";
 import { namespaceRoutes } from "./namespaceRoutes.ts";
 import { nodeRoutes } from "./nodeRoutes.ts";
 import { operatorRoutes } from "./operatorRoutes.ts";
+import { scalingRoutes } from "./scalingRoutes.ts";
 import { searchRoutes } from "./searchRoutes.ts";
 import { statusRoutes } from "./statusRoutes.ts";
 import { telemetryRoutes } from "./telemetryRoutes.ts";
@@ -41,6 +42,7 @@ export function allRoutes(agent: AgentHandle): Route[] {
 		...namespaceRoutes(agent),
 		...operatorRoutes(agent),
 		...searchRoutes(agent),
+		...scalingRoutes(agent),
 		...jobRoutes(agent),
 		...jobParseRoutes(agent),
 		...evalAllocRoutes(agent),
