@@ -286,6 +286,9 @@ test("scaling policies: listed and read as the autoscaler does, blocking on chan
 		],
 	});
 	assert.equal((await call("PUT", "/v1/jobs", { Job: scaled(5) })).status, 200);
+	// Submitting the same job again is not a new version, though the stored copy carries policy IDs.
+	assert.equal((await call("PUT", "/v1/jobs", { Job: scaled(5) })).status, 200);
+	assert.equal((await call("GET", "/v1/job/autoscaled/versions")).json.Versions.length, 1);
 	const list = await call("GET", "/v1/scaling/policies?job=autoscaled");
 	assert.equal(list.status, 200);
 	assert.equal(list.json.length, 1);

@@ -81,3 +81,17 @@ test("policy IDs are the same on replay (derived from the log, not random)", () 
 	for (const fsm of [a, b]) fsm.apply(7, JobCmd.register, { Job: job([group("a", scaling(5))]) });
 	assert.deepEqual(policies(a), policies(b));
 });
+
+test("a job read back with its stored policy IDs and indexes is the same spec", async () => {
+	const { specChanged } = await import("../jobs/specChanged.ts");
+	const fsm = newFSM();
+	fsm.apply(2, JobCmd.register, { Job: job([group("a", scaling(5))]) });
+	const stored = fsm.state.get("jobs", "default\u0000web") as Row;
+	// As admission submits it: target filled in, no ID or indexes.
+	const submitted = job([group("a", { ...scaling(5), Target: { Namespace: "default", Job: "web", Group: "a" } })]);
+	assert.equal(specChanged(stored as never, { ...stored, TaskGroups: submitted.TaskGroups } as never), false);
+	assert.equal(
+		specChanged(stored as never, { ...stored, TaskGroups: job([group("a", scaling(6))]).TaskGroups } as never),
+		true,
+	);
+});

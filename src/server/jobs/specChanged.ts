@@ -28,11 +28,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 	return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
 }
 
-/** Whether `b` changes the functional specification of `a` (a null `a` always counts as a change). */
+/**
+ * Whether `b` changes the functional specification of `a` (a null `a` always counts as a change).
+ * A group's scaling policy is compared without the ID and indexes the state store gives it, so a
+ * job read back and submitted again is not a new version (Nomad carries the IDs over first).
+ */
 export function specChanged(a: Job | null, b: Job | null): boolean {
 	if (!a) return b !== null;
 	if (!b) return true;
-	const strip = (j: Job): Record<string, unknown> =>
-		Object.fromEntries(Object.entries(j).filter(([k]) => !IGNORED.has(k)));
+	const strip = (j: Job): Record<string, unknown> => {
+		const out = Object.fromEntries(Object.entries(j).filter(([k]) => !IGNORED.has(k)));
+		if (Array.isArray(j.TaskGroups)) {
+			out.TaskGroups = j.TaskGroups.map((tg) =>
+				tg.Scaling ? { ...tg, Scaling: { ...tg.Scaling, ID: "", CreateIndex: 0, ModifyIndex: 0 } } : tg,
+			);
+		}
+		return out;
+	};
 	return !deepEqual(strip(a), strip(b));
 }
