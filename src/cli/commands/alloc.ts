@@ -183,6 +183,20 @@ function taskArg(ctx: Ctx, a: Obj, given: string | undefined): string | undefine
 	return task;
 }
 
+/**
+ * `<alloc> [<task>]` (or -task) of the per-task commands: the allocation and the task named, if
+ * any, or the exit code after a usage or lookup error.
+ */
+async function allocAndTask(ctx: Ctx): Promise<{ a: Obj; task: string | undefined } | number> {
+	if (ctx.args.length < 1 || ctx.args.length > 2)
+		return ctx.usageError("This command takes one or two arguments: <alloc> [<task>]");
+	const a = await findAlloc(ctx, ctx.args[0] as string);
+	if (!a) return 1;
+	const task = taskArg(ctx, a, ctx.args[1]);
+	if (task === null) return 1;
+	return { a, task };
+}
+
 const allocRestart: Command = {
 	name: "alloc restart",
 	synopsis: "Restart a running allocation",
@@ -194,12 +208,9 @@ const allocRestart: Command = {
 		VERBOSE,
 	],
 	run: async (ctx) => {
-		if (ctx.args.length < 1 || ctx.args.length > 2)
-			return ctx.usageError("This command takes one or two arguments: <alloc> [<task>]");
-		const a = await findAlloc(ctx, ctx.args[0] as string);
-		if (!a) return 1;
-		const task = taskArg(ctx, a, ctx.args[1]);
-		if (task === null) return 1;
+		const target = await allocAndTask(ctx);
+		if (typeof target === "number") return target;
+		const { a, task } = target;
 		try {
 			await ctx
 				.client()
@@ -222,12 +233,9 @@ const allocSignal: Command = {
 		VERBOSE,
 	],
 	run: async (ctx) => {
-		if (ctx.args.length < 1 || ctx.args.length > 2)
-			return ctx.usageError("This command takes one or two arguments: <alloc> [<task>]");
-		const a = await findAlloc(ctx, ctx.args[0] as string);
-		if (!a) return 1;
-		const task = taskArg(ctx, a, ctx.args[1]);
-		if (task === null) return 1;
+		const target = await allocAndTask(ctx);
+		if (typeof target === "number") return target;
+		const { a, task } = target;
 		try {
 			await ctx
 				.client()
