@@ -6,14 +6,14 @@
 // of starting a fresh budget — the API's latency is bounded by the macrotask, not by each piece.
 
 /** Longest a piece of background work runs before letting I/O through. */
-export const SLICE_MS = 4;
+const SLICE_MS = 4;
 
 let sliceStart = performance.now();
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** Whether the current slice has used up `ms`. */
-export function sliceExpired(ms: number = SLICE_MS): boolean {
-	return performance.now() - sliceStart >= ms;
+/** Whether the current slice is used up. */
+export function sliceExpired(): boolean {
+	return performance.now() - sliceStart >= SLICE_MS;
 }
 
 /** Lets timers and I/O run, then starts a new slice. */
@@ -27,8 +27,8 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** Resolves at once while the slice lasts, else yields to the event loop first. */
-export function maybeYield(ms: number = SLICE_MS): Promise<void> {
-	return sliceExpired(ms) ? yieldToEventLoop() : RESOLVED;
+export function maybeYield(): Promise<void> {
+	return sliceExpired() ? yieldToEventLoop() : RESOLVED;
 }
 
 /**
@@ -37,11 +37,11 @@ export function maybeYield(ms: number = SLICE_MS): Promise<void> {
  */
 export type Steps<R> = Generator<void, R, void>;
 
-export async function runSteps<R>(steps: Steps<R>, ms: number = SLICE_MS): Promise<R> {
+export async function runSteps<R>(steps: Steps<R>): Promise<R> {
 	for (;;) {
 		const r = steps.next();
 		if (r.done) return r.value;
-		if (sliceExpired(ms)) await yieldToEventLoop();
+		if (sliceExpired()) await yieldToEventLoop();
 	}
 }
 

@@ -288,7 +288,7 @@ export class SchedulerWorker {
 			newID: this.pool.opts.newID ?? randomUUID,
 			clock: () => Number(process.hrtime.bigint()),
 			log: (msg, fields) => logger.debug(msg, { eval_id: ev.ID, ...(fields ?? {}) }),
-			maybeYield: () => maybeYield(),
+			maybeYield,
 		});
 		await sched.process(ev);
 	}

@@ -10,7 +10,7 @@ import type { Row, TableName } from "../state/schema.ts";
 import type { StateView } from "../state/stateStore.ts";
 
 /** Nomad CE's searchable contexts, in its order ("all" expands to these). */
-export const SEARCH_CONTEXTS = [
+const SEARCH_CONTEXTS = [
 	"allocs",
 	"jobs",
 	"nodes",
@@ -46,7 +46,7 @@ export interface SearchResult {
 }
 
 /** The contexts a request for `context` searches; 400 with Nomad's message for an unknown one. */
-export function searchContexts(context: string): SearchContext[] {
+function searchContexts(context: string): SearchContext[] {
 	if (context === "all") return [...SEARCH_CONTEXTS];
 	if ((SEARCH_CONTEXTS as readonly string[]).includes(context)) return [context as SearchContext];
 	throw new CodedError(

@@ -31,7 +31,7 @@ const comparable = (p: Row): Row => ({ ...p, ID: "", CreateIndex: 0, ModifyIndex
 
 /**
  * Stores the scaling policies of `job` at tx.index and returns the job with its groups' policies
- * as stored. `enabled: false` disables them all (a stopped job, as Nomad's deregister does).
+ * as stored. `disable` turns them all off (a stopped job, as Nomad's deregister does).
  */
 export function syncScalingPolicies(tx: WriteTxn, job: Row, opts: { disable?: boolean } = {}): Row {
 	const ns = job.Namespace as string;
@@ -39,7 +39,6 @@ export function syncScalingPolicies(tx: WriteTxn, job: Row, opts: { disable?: bo
 	const existing = new Map<string, Row>();
 	for (const p of tx.view().byIndex("scaling_policies", "job", jobIndexKey(ns, id))) existing.set(policyKey(p), p);
 	const kept = new Set<string>();
-	let changed = false;
 	const groups = ((job.TaskGroups as Row[] | null) ?? []).map((tg) => {
 		const scaling = tg.Scaling as Row | null | undefined;
 		if (!scaling || typeof scaling !== "object") return tg;
@@ -62,17 +61,15 @@ export function syncScalingPolicies(tx: WriteTxn, job: Row, opts: { disable?: bo
 				ModifyIndex: tx.index,
 			};
 			tx.put("scaling_policies", stored);
-			changed = true;
 		}
 		return { ...tg, Scaling: { ...stored } };
 	});
 	for (const [key, p] of existing) {
 		if (kept.has(key)) continue;
 		tx.delete("scaling_policies", p.ID as string);
-		changed = true;
 	}
-	if (!changed && existing.size === 0 && kept.size === 0) return job;
-	return { ...job, TaskGroups: groups };
+	// A job without policies (then or now) is stored as given.
+	return kept.size === 0 && existing.size === 0 ? job : { ...job, TaskGroups: groups };
 }
 
 /** Drops every policy of a purged job. */
